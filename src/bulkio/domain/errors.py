@@ -1,0 +1,62 @@
+"""Every error bulkio raises, as one tree.
+
+    BulkioError
+    ├── InvalidRequest            the caller asked for something malformed (HTTP 422)
+    │   ├── UnknownResource       no resource of that name
+    │   ├── UnknownField          a field or filter the resource does not declare
+    │   └── UnsupportedFormat     not csv, ndjson or json (HTTP 415)
+    ├── NotFound                  no job, file or record with that id (HTTP 404)
+    ├── Conflict                  the state changed under the caller (HTTP 409)
+    │   ├── InvalidTransition     a job cannot move from its state to the one asked
+    │   └── StaleJob              the job was changed by someone else (fencing)
+    ├── SourceUnreadable          the whole input cannot be read: the job fails with this reason
+    └── Unavailable               an infrastructure dependency failed (HTTP 503)
+
+Row-level problems are not exceptions: validators return `RowError` values (see `rows.py`).
+"""
+
+from __future__ import annotations
+
+
+class BulkioError(Exception):
+    """Base of every error bulkio raises on purpose."""
+
+
+class InvalidRequest(BulkioError):
+    """The request itself is malformed."""
+
+
+class UnknownResource(InvalidRequest):
+    """No resource has this name."""
+
+
+class UnknownField(InvalidRequest):
+    """A field or filter that the resource does not declare."""
+
+
+class UnsupportedFormat(InvalidRequest):
+    """A file format bulkio does not read or write."""
+
+
+class NotFound(BulkioError):
+    """Nothing with that id."""
+
+
+class Conflict(BulkioError):
+    """The state changed under the caller."""
+
+
+class InvalidTransition(Conflict):
+    """A job cannot move from its current state to the one asked."""
+
+
+class StaleJob(Conflict):
+    """The job was changed by another actor since it was read: the write was fenced off."""
+
+
+class SourceUnreadable(BulkioError):
+    """The input as a whole cannot be read (not just one row)."""
+
+
+class Unavailable(BulkioError):
+    """An infrastructure dependency (database, storage, queue) failed."""

@@ -1,0 +1,151 @@
+"""Upsert policy: what one batch of valid records does to what is already stored.
+
+- A key repeated inside one file: the last row wins, the earlier ones count as skipped
+  (inside a batch by dedupe; across batches because the stored record was last written by
+  this same job).
+- A record identical to the stored one is skipped and not written.
+- An `id` that already belongs to another key (or a key that already has another id) is a row
+  error, never a silent overwrite.
+Writes come out sorted by key so that concurrent jobs lock rows in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from attrs import frozen
+
+from bulkio.domain.resources import Resource
+from bulkio.domain.rows import ErrorCode, RowError
+from bulkio.domain.validation import Checked, Record
+
+
+@frozen
+class Stored:
+    """An existing record as the store has it, and the job that last wrote it."""
+
+    record: Mapping[str, Any]
+    last_job: str | None = None
+
+
+@frozen
+class BatchPlan:
+    """The writes of one batch and how each valid row is counted."""
+
+    writes: tuple[Record, ...]
+    created: int
+    updated: int
+    skipped: int
+    errors: tuple[RowError, ...]
+
+
+def keys_of(resource: Resource, rows: Iterable[Checked]) -> tuple[set[Any], set[str]]:
+    """The natural keys and the explicit ids a batch asks about."""
+    keys, ids = set(), set()
+    for row in rows:
+        assert row.record is not None
+        if row.record.get(resource.key) is not None:
+            keys.add(row.record[resource.key])
+        if row.record.get("id") is not None:
+            ids.add(row.record["id"])
+    return keys, ids
+
+
+def plan_batch(
+    resource: Resource,
+    rows: Sequence[Checked],
+    by_key: Mapping[Any, Stored],
+    by_id: Mapping[str, Stored],
+    job_id: str,
+    new_id: Callable[[], str],
+) -> BatchPlan:
+    """Decide create, update, skip or error for each valid row of one batch."""
+    key = resource.key
+    latest: dict[Any, Checked] = {}
+    skipped = 0
+    for row in rows:
+        assert row.record is not None
+        if key == "id" and row.record.get("id") is None:
+            row = Checked(row.number, {**row.record, "id": new_id()}, (), row.raw)
+        k = row.record[key]
+        if k in latest:
+            skipped += 1
+        latest[k] = row
+
+    writes: list[Record] = []
+    errors: list[RowError] = []
+    created = updated = 0
+    claimed_ids: dict[str, Any] = {}
+    for k in sorted(latest, key=str):
+        row = latest[k]
+        record = dict(row.record or {})
+        existing = by_key.get(k)
+        given_id = record.get("id")
+        conflict = _id_conflict(resource, k, given_id, existing, by_id, claimed_ids)
+        if conflict:
+            errors.append(RowError(row.number, "id", ErrorCode.UNIQUE_VIOLATION, conflict, given_id))
+            continue
+        if given_id is None:
+            record["id"] = existing.record["id"] if existing else new_id()
+        claimed_ids[record["id"]] = k
+        if existing is None:
+            created += 1
+            writes.append(record)
+        elif existing.last_job == job_id:
+            skipped += 1  # the same key earlier in this file: that row lost, this one wins
+            if not _same(resource, record, existing.record):
+                writes.append(record)
+        elif _same(resource, record, existing.record):
+            skipped += 1
+        else:
+            updated += 1
+            writes.append(record)
+    return BatchPlan(tuple(writes), created, updated, skipped, tuple(errors))
+
+
+def _id_conflict(
+    resource: Resource,
+    k: Any,
+    given_id: str | None,
+    existing: Stored | None,
+    by_id: Mapping[str, Stored],
+    claimed_ids: Mapping[str, Any],
+) -> str | None:
+    if given_id is None or resource.key == "id":
+        return None
+    if existing is not None and existing.record["id"] != given_id:
+        return f"{resource.key} {k!r} already belongs to id {existing.record['id']}"
+    owner = by_id.get(given_id)
+    if owner is not None and owner.record[resource.key] != k:
+        return f"id {given_id} already belongs to {resource.key} {owner.record[resource.key]!r}"
+    if claimed_ids.get(given_id, k) != k:
+        return f"id {given_id} is used by another row of this batch"
+    return None
+
+
+def _same(resource: Resource, record: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    return all(record.get(name) == stored.get(name) for name in resource.field_names)
+
+
+def check_references(
+    resource: Resource, rows: Sequence[Checked], found: Mapping[str, set[str]]
+) -> tuple[list[Checked], list[RowError]]:
+    """Split rows into those whose references all exist and errors for the others."""
+    ok: list[Checked] = []
+    errors: list[RowError] = []
+    for row in rows:
+        assert row.record is not None
+        missing = [
+            RowError(
+                row.number, ref.field, ErrorCode.REFERENCE_NOT_FOUND,
+                f"{ref.field} must reference an existing {ref.resource[:-1]}", row.record[ref.field],
+            )
+            for ref in resource.references
+            if row.record.get(ref.field) not in found.get(ref.field, set())
+        ]
+        if missing:
+            errors.extend(missing)
+        else:
+            ok.append(row)
+    return ok, errors

@@ -1,0 +1,91 @@
+"""Turn a raw row into a clean record of a resource, or into the row's errors.
+
+Column names match fields ignoring case, spaces, hyphens and underscores (`Author ID`, `authorId`
+and `author_id` are one field). Columns that start with `_error` are the ones an error report
+adds; a re-import ignores them. Any other unknown column is reported once per job as a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from attrs import frozen
+
+from bulkio.domain.fields import FieldProblem
+from bulkio.domain.resources import Resource
+from bulkio.domain.rows import ErrorCode, RowError, SourceRow
+
+Record = dict[str, Any]
+ERROR_COLUMN_PREFIX = "_error"
+
+
+def canonical(column: str) -> str:
+    """The form in which column names are compared."""
+    return "".join(ch for ch in column.lower() if ch not in " _-\t")
+
+
+@cache
+def _columns(resource: Resource) -> Mapping[str, str]:
+    return {canonical(name): name for name in resource.field_names}
+
+
+def unknown_columns(resource: Resource, columns: Iterable[str]) -> list[str]:
+    """Columns that match no field of the resource (error-report columns excluded)."""
+    known = _columns(resource)
+    return [
+        c for c in columns
+        if canonical(c) not in known and not c.startswith(ERROR_COLUMN_PREFIX)
+    ]
+
+
+@frozen
+class Checked:
+    """The outcome of validating one row: a record, or errors (never both)."""
+
+    number: int
+    record: Record | None
+    errors: tuple[RowError, ...] = ()
+    raw: Mapping[str, Any] | None = None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def validate(resource: Resource, row: SourceRow) -> Checked:
+    """Check every field and rule of `resource` against one raw row."""
+    known = _columns(resource)
+    given: dict[str, Any] = {}
+    for column, value in row.values.items():
+        name = known.get(canonical(column)) if isinstance(column, str) else None
+        if name is not None:
+            given[name] = value
+
+    record: Record = {}
+    errors: list[RowError] = []
+
+    def error(field: str, code: ErrorCode, message: str, value: Any) -> None:
+        errors.append(RowError(row.number, field, code, message, value, row.line))
+
+    for spec in resource.fields:
+        raw = given.get(spec.name)
+        if _is_blank(raw):
+            if spec.required:
+                error(spec.name, ErrorCode.REQUIRED, f"{spec.name} is required", raw)
+            record[spec.name] = spec.default
+            continue
+        try:
+            record[spec.name] = spec.kind.clean(raw)
+        except FieldProblem as problem:
+            error(spec.name, problem.code, problem.message, raw)
+    if not errors:
+        for rule in resource.rules:
+            broken = rule(record)
+            if broken is not None:
+                field, code, message = broken
+                error(field, code, message, given.get(field))
+    if errors:
+        return Checked(row.number, None, tuple(errors), row.values)
+    return Checked(row.number, record, (), row.values)

@@ -1,0 +1,50 @@
+"""Where jobs live."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from attrs import frozen
+
+from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.domain.rows import RowError
+
+
+@frozen
+class JobFilter:
+    """Which jobs a listing returns; `after` is the cursor (the last id of the previous page)."""
+
+    kind: JobKind | None = None
+    status: JobStatus | None = None
+    resource: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    after: str | None = None
+    limit: int = 50
+
+
+class JobRepository(Protocol):
+    """Jobs and their error reports, with optimistic locking on `Job.version`."""
+
+    def add(self, job: Job) -> None:
+        """Store a new job."""
+
+    def get(self, job_id: str) -> Job:
+        """The job with this id, or `NotFound`."""
+
+    def save(self, job: Job) -> None:
+        """Write the job if nobody changed it since it was read (else `StaleJob`); bumps version."""
+
+    def list(self, query: JobFilter) -> Sequence[Job]:
+        """Jobs newest first, filtered, one page."""
+
+    def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
+        """Jobs in one state, oldest first (for the sweep)."""
+
+    def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
+        """One page of a job's row errors, in row order."""
+
+    def error_rows(self, job_id: str) -> Iterator[tuple[RowError, dict | None]]:
+        """Every row error of a job with the raw row it came from, in row order (streamed)."""

@@ -1,0 +1,40 @@
+"""Where records live."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from bulkio.domain.jobs import Job
+from bulkio.domain.queries import ExportQuery
+from bulkio.domain.resources import Resource
+from bulkio.domain.rows import RowError
+from bulkio.domain.upsert import Stored
+from bulkio.domain.validation import Record
+
+
+class RecordStore(Protocol):
+    """Bulk upsert, reference look-up and filtered streaming read of records."""
+
+    def lookup(
+        self, resource: Resource, keys: Collection[Any], ids: Collection[str]
+    ) -> tuple[Mapping[Any, Stored], Mapping[str, Stored]]:
+        """Stored records whose natural key is in `keys` or whose id is in `ids`."""
+
+    def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
+        """Which of these ids exist."""
+
+    def commit_batch(
+        self,
+        job: Job,
+        writes: Sequence[Record],
+        errors: Sequence[tuple[RowError, Mapping[str, Any] | None]],
+    ) -> None:
+        """Upsert `writes`, append `errors` and save `job` in one transaction, fenced on the
+        job's version: if anyone else changed the job, nothing is written and `StaleJob` raised."""
+
+    def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
+        """Matching records in key order, read in batches, never all at once."""
+
+    def count(self, query: ExportQuery) -> int:
+        """How many records match."""
