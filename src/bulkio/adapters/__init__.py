@@ -1,0 +1,1 @@
+"""Adapters: one module per technology, each implementing one or more ports."""
