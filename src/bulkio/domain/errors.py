@@ -4,7 +4,9 @@
     ├── InvalidRequest            the caller asked for something malformed (HTTP 422)
     │   ├── UnknownResource       no resource of that name
     │   ├── UnknownField          a field or filter the resource does not declare
-    │   └── UnsupportedFormat     not csv, ndjson or json (HTTP 415)
+    │   ├── UnsupportedFormat     not csv, ndjson or json (HTTP 415)
+    │   ├── TooLarge              over the size limit (HTTP 413)
+    │   └── EmptySource           nothing in the file
     ├── NotFound                  no job, file or record with that id (HTTP 404)
     ├── Conflict                  the state changed under the caller (HTTP 409)
     │   ├── InvalidTransition     a job cannot move from its state to the one asked
@@ -60,3 +62,11 @@ class SourceUnreadable(BulkioError):
 
 class Unavailable(BulkioError):
     """An infrastructure dependency (database, storage, queue) failed."""
+
+
+class TooLarge(InvalidRequest):
+    """The upload or remote file is over the size limit (HTTP 413)."""
+
+
+class EmptySource(InvalidRequest):
+    """The file has no content at all."""

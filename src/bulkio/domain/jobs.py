@@ -93,8 +93,9 @@ class Job:
     updated_at: datetime
     status: JobStatus = JobStatus.PENDING
     phase: Phase = Phase.QUEUED
-    source: str | None = None  # storage key of the upload or the remote URL (imports)
-    source_name: str | None = None
+    source: str | None = None  # storage key of the file to import
+    source_name: str | None = None  # the uploaded file's name
+    source_url: str | None = None  # a remote import's URL, fetched into `source` when it runs
     source_size: int | None = None
     dry_run: bool = False
     filters: dict[str, Any] = field(factory=dict)
@@ -111,7 +112,8 @@ class Job:
     attempts: int = 0
     checkpoint: int = 0  # source rows whose outcome is committed; a resumed job skips them
     resumed_from: int = 0
-    started_at: datetime | None = None
+    started_at: datetime | None = None  # the first start
+    run_started_at: datetime | None = None  # the start of the current (or last) attempt
     completed_at: datetime | None = None
     result_key: str | None = None
     expires_at: datetime | None = None
@@ -131,6 +133,7 @@ class Job:
         self.attempts += 1
         self.resumed_from = self.checkpoint
         self.started_at = self.started_at or now
+        self.run_started_at = now
         self.phase = Phase.READING
 
     def record_batch(self, outcome: BatchOutcome, errors: list[RowError], now: datetime) -> None:
@@ -217,15 +220,19 @@ class Job:
     def metrics(self, now: datetime) -> Metrics:
         end = self.completed_at or now
         seconds = (end - self.started_at).total_seconds() if self.started_at else 0.0
+        run_start = self.run_started_at or self.started_at
+        run_seconds = (end - run_start).total_seconds() if run_start else 0.0
         rows = self.counters.processed - self.resumed_from if self.kind is JobKind.IMPORT \
             else self.counters.exported
-        rate = rows / seconds if seconds > 0 else 0.0
+        rate = rows / run_seconds if run_seconds > 0 else 0.0
         error_rate = self.counters.failed / self.counters.processed if self.counters.processed else 0.0
         eta = None
         if self.status is JobStatus.PROCESSING:
             done = self.progress()
-            if 0 < done < 100 and seconds > 0:
-                eta = seconds * (100 - done) / done
+            done_now = done - (100.0 * self.resumed_from / max(self.counters.processed, 1)
+                               if self.resumed_from else 0.0)
+            if 0 < done_now and 0 < done < 100 and run_seconds > 0:
+                eta = run_seconds * (100 - done) / done_now
         return Metrics(
             rows_per_second=round(rate, 1),
             error_rate=round(error_rate, 4),

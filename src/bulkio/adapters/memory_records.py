@@ -1,0 +1,221 @@
+"""Jobs and records in process memory: the embedded twins of the SQL adapters, for fast tests.
+
+They keep the SQL adapters' promises: copies in and out (as a database would), optimistic
+locking on the job version, one natural key per record, foreign keys, and the same orders.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+from attrs import evolve
+
+from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
+from bulkio.domain.jobs import Job, JobStatus
+from bulkio.domain.queries import Condition, ExportQuery
+from bulkio.domain.resources import RESOURCES, Resource
+from bulkio.domain.rows import RowError
+from bulkio.domain.upsert import Stored
+from bulkio.domain.validation import Record
+from bulkio.ports.jobs import JobFilter
+
+Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
+
+
+def _as_stored_json(value: Any) -> Any:
+    """What a JSON column gives back: lists for tuples, text for anything JSON cannot hold."""
+    return json.loads(json.dumps(value, default=str))
+
+
+class InMemoryJobRepository:
+    """`JobRepository` in a dict, fenced on `Job.version` like the database."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()  # shared with the record store: a batch is one step
+        self._jobs: dict[str, Job] = {}
+        self._errors: dict[str, list[tuple[RowError, dict | None]]] = {}
+
+    def add(self, job: Job) -> None:
+        """Store a new job (`Conflict` if the id is taken)."""
+        with self.lock:
+            if job.id in self._jobs:
+                raise Conflict(f"job {job.id} already exists")
+            self._jobs[job.id] = copy.deepcopy(job)
+
+    def get(self, job_id: str) -> Job:
+        """The job with this id, or `NotFound`."""
+        with self.lock:
+            return copy.deepcopy(self._stored(job_id))
+
+    def save(self, job: Job) -> None:
+        """Write the job if its version is still current (else `StaleJob`); bumps the version."""
+        with self.lock:
+            self.check_fence(job)
+            self.write_fenced(job, [])
+
+    def check_fence(self, job: Job) -> None:
+        """`NotFound` or `StaleJob` unless the stored job has the version `job` was read at."""
+        stored = self._stored(job.id)
+        if stored.version != job.version:
+            raise StaleJob(f"job {job.id} is at version {stored.version}, not {job.version}")
+
+    def write_fenced(self, job: Job, errors: Errors) -> None:
+        """Store the job at the next version and append its errors (after `check_fence`)."""
+        job.version += 1
+        self._jobs[job.id] = copy.deepcopy(job)
+        kept = self._errors.setdefault(job.id, [])
+        kept.extend(
+            (evolve(error, value=_as_stored_json(error.value)),
+             None if raw is None else _as_stored_json(dict(raw)))
+            for error, raw in errors
+        )
+
+    def _stored(self, job_id: str) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise NotFound(f"no job {job_id}") from None
+
+    def list(self, query: JobFilter) -> Sequence[Job]:
+        """Jobs newest first; `after` pages on to the jobs created before that one."""
+        with self.lock:
+            found = [job for job in self._jobs.values() if _matches(job, query)]
+            if query.after is not None:
+                if query.after not in self._jobs:
+                    raise InvalidRequest(f"unknown cursor {query.after!r}")
+                cursor = _position(self._jobs[query.after])
+                found = [job for job in found if _position(job) < cursor]
+            found.sort(key=_position, reverse=True)
+            return [copy.deepcopy(job) for job in found[: query.limit]]
+
+    def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
+        """Jobs in one state, least recently updated first (for the sweep)."""
+        with self.lock:
+            found = sorted(
+                (job for job in self._jobs.values() if job.status == status),
+                key=lambda job: (job.updated_at, job.id),
+            )
+            return [copy.deepcopy(job) for job in found[:limit]]
+
+    def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
+        """One page of a job's row errors in row order (empty for an unknown job)."""
+        with self.lock:
+            ordered = sorted(self._errors.get(job_id, []), key=lambda pair: pair[0].row)
+        return [error for error, _raw in ordered[offset:offset + limit]]
+
+    def error_rows(self, job_id: str) -> Iterator[tuple[RowError, dict | None]]:
+        """Every row error with its raw row, in row order."""
+        with self.lock:
+            ordered = sorted(self._errors.get(job_id, []), key=lambda pair: pair[0].row)
+        for error, raw in ordered:
+            yield error, copy.deepcopy(raw)
+
+
+def _position(job: Job) -> tuple[Any, str]:
+    return job.created_at, job.id
+
+
+def _matches(job: Job, query: JobFilter) -> bool:
+    return (
+        (query.kind is None or job.kind == query.kind)
+        and (query.status is None or job.status == query.status)
+        and (query.resource is None or job.resource == query.resource)
+        and (query.created_from is None or job.created_at >= query.created_from)
+        and (query.created_to is None or job.created_at < query.created_to)
+    )
+
+
+class InMemoryRecordStore:
+    """`RecordStore` in dicts; shares the job repository's lock so a batch is all or nothing."""
+
+    def __init__(self, jobs: InMemoryJobRepository) -> None:
+        self._jobs = jobs
+        # resource -> natural key -> stored row (fields, created_at, updated_at, last_job_id)
+        self._rows: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in RESOURCES}
+        self._keys_by_id: dict[str, dict[str, Any]] = {name: {} for name in RESOURCES}
+
+    def lookup(
+        self, resource: Resource, keys: Collection[Any], ids: Collection[str]
+    ) -> tuple[Mapping[Any, Stored], Mapping[str, Stored]]:
+        """Stored records whose natural key is in `keys` or whose id is in `ids`."""
+        with self._jobs.lock:
+            rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
+            by_key = {k: self._stored(resource, rows[k]) for k in keys if k in rows}
+            by_id = {i: self._stored(resource, rows[key_of[i]]) for i in ids if i in key_of}
+        return by_key, by_id
+
+    def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
+        """Which of these ids exist."""
+        with self._jobs.lock:
+            return {i for i in ids if i in self._keys_by_id[resource.name]}
+
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+        """Upsert, append errors and save the job as one step, fenced on the job's version."""
+        resource = RESOURCES[job.resource]
+        latest = {write[resource.key]: write for write in writes}
+        with self._jobs.lock:
+            self._jobs.check_fence(job)
+            self._check_constraints(resource, latest)
+            rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
+            for key in sorted(latest, key=str):
+                record = {name: latest[key].get(name) for name in resource.field_names}
+                if isinstance(record.get("tags"), list):
+                    record["tags"] = tuple(record["tags"])
+                old = rows.get(key)
+                if old is not None:
+                    record["id"] = old["id"]  # an upsert never changes the id of a key
+                rows[key] = {
+                    **record, "created_at": old["created_at"] if old else job.updated_at,
+                    "updated_at": job.updated_at, "last_job_id": job.id,
+                }
+                key_of[record["id"]] = key
+            self._jobs.write_fenced(job, errors)
+
+    def _check_constraints(self, resource: Resource, latest: Mapping[Any, Record]) -> None:
+        """What the database's primary and foreign keys refuse, checked before anything changes."""
+        rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
+        claimed: set[str] = set()
+        for key, write in latest.items():
+            if key not in rows:
+                if write["id"] in key_of or write["id"] in claimed:
+                    raise Conflict(f"id {write['id']} already belongs to another {resource.name[:-1]}")
+                claimed.add(write["id"])
+            for ref in resource.references:
+                if write.get(ref.field) not in self._keys_by_id[ref.resource]:
+                    raise Conflict(f"{ref.field} {write.get(ref.field)} is not an existing {ref.resource}")
+
+    def _stored(self, resource: Resource, row: Mapping[str, Any]) -> Stored:
+        record = {name: row[name] for name in (*resource.field_names, "created_at", "updated_at")}
+        return Stored(record, row["last_job_id"])
+
+    def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
+        """Matching records in key order (a snapshot taken when iteration starts)."""
+        resource = query.resource
+        with self._jobs.lock:
+            rows = self._rows[resource.name]
+            found = [dict(self._stored(resource, rows[k]).record) for k in sorted(rows, key=str)
+                     if all(_holds(c, rows[k]) for c in query.conditions)]
+        yield from found
+
+    def count(self, query: ExportQuery) -> int:
+        """How many records match."""
+        with self._jobs.lock:
+            rows = self._rows[query.resource.name].values()
+            return sum(1 for row in rows if all(_holds(c, row) for c in query.conditions))
+
+
+def _holds(condition: Condition, row: Mapping[str, Any]) -> bool:
+    value = row.get(condition.field)
+    if value is None:
+        return False  # as in SQL: a comparison with NULL is never true
+    if condition.op == "eq":
+        return value == condition.value
+    if condition.op == "gte":
+        return value >= condition.value
+    if condition.op == "lt":
+        return value < condition.value
+    raise InvalidRequest(f"unknown comparison {condition.op!r} on {condition.field}")

@@ -1,0 +1,83 @@
+"""Engines for the two SQL back ends, and the schema they need."""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from bulkio.adapters.sql.tables import metadata
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",  # readers never block the writer
+    "PRAGMA synchronous=NORMAL",  # safe with WAL, and much faster than FULL
+    "PRAGMA foreign_keys=ON",  # SQLite ignores foreign keys unless asked, per connection
+    "PRAGMA busy_timeout=30000",  # wait for the write lock instead of failing at once
+)
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with anything JSON cannot hold (dates, decimals, NaN, bytes...) turned into text."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+# Last line of defence for JSON columns; the adapters pass `jsonable` values already.
+_dumps = partial(json.dumps, default=str, ensure_ascii=False)
+
+
+def create_engine_for(url: str) -> sa.Engine:
+    """An engine for a `sqlite:///path` or `postgresql://` URL, tuned for bulk work."""
+    parsed = sa.make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend in ("postgresql", "postgres"):
+        return sa.create_engine(
+            parsed.set(drivername="postgresql+psycopg"),
+            pool_pre_ping=True,
+            json_serializer=_dumps,
+        )
+    raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql")
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _dumps}
+    if in_memory:
+        # One shared connection, or every thread would see its own empty database.
+        options["poolclass"] = StaticPool
+    else:
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **options)
+
+    @sa.event.listens_for(engine, "connect")
+    def _tune(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    return engine
+
+
+def ensure_schema(engine: sa.Engine) -> None:
+    """Create or upgrade the schema: SQLite straight from the tables, PostgreSQL by migrations."""
+    if engine.dialect.name == "sqlite":
+        metadata.create_all(engine)
+        return
+    from bulkio.adapters.sql.migrate import upgrade
+
+    upgrade(engine.url.render_as_string(hide_password=False))

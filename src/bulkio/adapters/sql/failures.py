@@ -1,0 +1,29 @@
+"""Database errors as domain errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from bulkio.domain.errors import Conflict, Unavailable
+
+# Deadlock and serialization failure: the transaction lost a race and may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def sqlstate(err: sa.exc.DBAPIError) -> str | None:
+    """The SQLSTATE code the driver reported, if it reports one."""
+    return getattr(err.orig, "sqlstate", None)
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn constraint violations into `Conflict` and lost connections into `Unavailable`."""
+    try:
+        yield
+    except sa.exc.IntegrityError as err:
+        raise Conflict(f"the write breaks a database constraint: {err.orig}") from err
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        raise Unavailable(f"the database failed: {err.orig}") from err

@@ -1,0 +1,127 @@
+"""Jobs and their error reports in a SQL database, with optimistic locking on the version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import sqlalchemy as sa
+
+from bulkio.adapters.sql.failures import database_errors
+from bulkio.adapters.sql.rows import error_to_domain, job_to_domain, job_to_row, to_utc
+from bulkio.adapters.sql.tables import job_errors, jobs
+from bulkio.domain.errors import InvalidRequest, NotFound, StaleJob
+from bulkio.domain.jobs import Job, JobStatus
+from bulkio.domain.rows import RowError
+from bulkio.ports.jobs import JobFilter
+
+ERROR_CHUNK = 1000
+
+
+def write_fenced(conn: sa.Connection, job: Job) -> None:
+    """Update the job row only if it still has the version `job` was read at.
+
+    The caller bumps `job.version` once its transaction commits, so a rollback leaves the
+    in-memory job matching the row.
+    """
+    values = job_to_row(job)
+    del values["id"], values["version"]
+    result = conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == job.id, jobs.c.version == job.version)
+        .values(**values, version=jobs.c.version + 1)
+    )
+    if result.rowcount == 1:
+        return
+    found = conn.execute(sa.select(jobs.c.version).where(jobs.c.id == job.id)).scalar()
+    if found is None:
+        raise NotFound(f"no job {job.id}")
+    raise StaleJob(f"job {job.id} is at version {found}, not {job.version}: changed by someone else")
+
+
+class SqlJobRepository:
+    """`JobRepository` on SQLAlchemy Core: PostgreSQL or SQLite."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def add(self, job: Job) -> None:
+        """Store a new job (`Conflict` if the id is taken)."""
+        with database_errors(), self._engine.begin() as conn:
+            conn.execute(sa.insert(jobs).values(job_to_row(job)))
+
+    def get(self, job_id: str) -> Job:
+        """The job with this id, or `NotFound`."""
+        with database_errors(), self._engine.connect() as conn:
+            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no job {job_id}")
+        return job_to_domain(row)
+
+    def save(self, job: Job) -> None:
+        """Write the job if its version is still current (else `StaleJob`); bumps the version."""
+        with database_errors(), self._engine.begin() as conn:
+            write_fenced(conn, job)
+        job.version += 1
+
+    def list(self, query: JobFilter) -> Sequence[Job]:
+        """Jobs newest first; `after` pages on to the jobs created before that one."""
+        stmt = sa.select(jobs)
+        if query.kind is not None:
+            stmt = stmt.where(jobs.c.kind == query.kind.value)
+        if query.status is not None:
+            stmt = stmt.where(jobs.c.status == query.status.value)
+        if query.resource is not None:
+            stmt = stmt.where(jobs.c.resource == query.resource)
+        if query.created_from is not None:
+            stmt = stmt.where(jobs.c.created_at >= to_utc(query.created_from))
+        if query.created_to is not None:
+            stmt = stmt.where(jobs.c.created_at < to_utc(query.created_to))
+        stmt = stmt.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(query.limit)
+        with database_errors(), self._engine.connect() as conn:
+            if query.after is not None:
+                cursor = conn.execute(
+                    sa.select(jobs.c.created_at, jobs.c.id).where(jobs.c.id == query.after)
+                ).first()
+                if cursor is None:
+                    raise InvalidRequest(f"unknown cursor {query.after!r}")
+                stmt = stmt.where(sa.tuple_(jobs.c.created_at, jobs.c.id) < tuple(cursor))
+            rows = conn.execute(stmt).mappings().all()
+        return [job_to_domain(row) for row in rows]
+
+    def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
+        """Jobs in one state, least recently updated first (for the sweep)."""
+        stmt = (
+            sa.select(jobs).where(jobs.c.status == status.value)
+            .order_by(jobs.c.updated_at, jobs.c.id).limit(limit)
+        )
+        with database_errors(), self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [job_to_domain(row) for row in rows]
+
+    def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
+        """One page of a job's row errors in row order (empty for an unknown job)."""
+        stmt = (
+            sa.select(job_errors).where(job_errors.c.job_id == job_id)
+            .order_by(job_errors.c.row, job_errors.c.id).offset(offset).limit(limit)
+        )
+        with database_errors(), self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [error_to_domain(row) for row in rows]
+
+    def error_rows(self, job_id: str) -> Iterator[tuple[RowError, dict | None]]:
+        """Every row error with its raw row, in row order, one short query per chunk."""
+        # Keyset pages rather than one open cursor: no connection is held while the caller
+        # writes the report out, however slowly it consumes.
+        last: tuple[int, int] | None = None
+        while True:
+            stmt = sa.select(job_errors).where(job_errors.c.job_id == job_id)
+            if last is not None:
+                stmt = stmt.where(sa.tuple_(job_errors.c.row, job_errors.c.id) > last)
+            stmt = stmt.order_by(job_errors.c.row, job_errors.c.id).limit(ERROR_CHUNK)
+            with database_errors(), self._engine.connect() as conn:
+                rows = conn.execute(stmt).mappings().all()
+            for row in rows:
+                yield error_to_domain(row), row["raw"]
+            if len(rows) < ERROR_CHUNK:
+                return
+            last = (rows[-1]["row"], rows[-1]["id"])

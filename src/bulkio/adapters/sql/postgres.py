@@ -1,0 +1,112 @@
+"""The PostgreSQL fast path: COPY into a staging table, one INSERT ... SELECT ... ON CONFLICT."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from bulkio.adapters.sql.failures import RETRYABLE_SQLSTATES, database_errors, sqlstate
+from bulkio.adapters.sql.jobs import write_fenced
+from bulkio.adapters.sql.records import (
+    Errors,
+    SqlRecordStore,
+    conditions_of,
+    deduplicated,
+    updated_columns,
+)
+from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_tuples
+from bulkio.adapters.sql.tables import job_errors, records
+from bulkio.domain.jobs import Job
+from bulkio.domain.queries import ExportQuery
+from bulkio.domain.resources import RESOURCES, Resource
+from bulkio.domain.validation import Record
+
+ATTEMPTS = 5
+ERROR_COLUMNS = ("job_id", "row", "line", "field", "code", "message", "value", "raw")
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+class PostgresRecordStore(SqlRecordStore):
+    """`RecordStore` for PostgreSQL: batches go in by COPY, exports come out of a server cursor."""
+
+    def __init__(self, engine: sa.Engine, copy_threshold: int = 100,
+                 backoff: Callable[[int], float] = lambda attempt: 0.05 * 2 ** attempt) -> None:
+        super().__init__(engine)
+        self._copy_threshold = copy_threshold  # below it, COPY's set-up costs more than it saves
+        self._backoff = backoff
+
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+        """Upsert, append errors and save the job in one transaction; retried on deadlock."""
+        resource = RESOURCES[job.resource]
+        rows = deduplicated(resource, writes)
+        with database_errors():
+            for attempt in range(ATTEMPTS):
+                try:
+                    with self._engine.begin() as conn:
+                        write_fenced(conn, job)
+                        if len(rows) >= self._copy_threshold:
+                            self._copy_upsert(conn, resource, job, rows)
+                        else:
+                            self._upsert(conn, resource, job, rows)
+                        self._copy_errors(conn, job, errors)
+                    break
+                except sa.exc.DBAPIError as err:
+                    if sqlstate(err) not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS - 1:
+                        raise
+                time.sleep(self._backoff(attempt))
+        job.version += 1
+
+    def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
+        table = records[resource.name]
+        names = [column.name for column in table.columns]
+        # record_tuples yields values in exactly this order.
+        assert names == [*resource.field_names, "created_at", "updated_at", "last_job_id"]
+        stage = f"bulkio_stage_{resource.name}"
+        # Lives as long as the pooled connection; emptied by every commit or rollback.
+        conn.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
+            "ON COMMIT DELETE ROWS"
+        )
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f'COPY "{stage}" ({_quoted(names)}) FROM STDIN') as copy:
+            for values in record_tuples(resource, writes, job):
+                copy.write_row(values)
+        staged = sa.table(stage, *(sa.column(name) for name in names))
+        # ORDER BY the key: rows get locked in the same order by every concurrent batch.
+        insert = postgresql.insert(table).from_select(
+            names, sa.select(*staged.c).order_by(staged.c[resource.key])
+        )
+        conn.execute(insert.on_conflict_do_update(
+            index_elements=[resource.key],
+            set_={name: insert.excluded[name] for name in updated_columns(resource)},
+        ))
+
+    def _copy_errors(self, conn: sa.Connection, job: Job, errors: Errors) -> None:
+        if len(errors) < self._copy_threshold:
+            self._append_errors(conn, job, errors)
+            return
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f'COPY "{job_errors.name}" ({_quoted(ERROR_COLUMNS)}) FROM STDIN') as copy:
+            for error, raw in errors:
+                row = error_to_row(job.id, error, raw)
+                for document in ("value", "raw"):
+                    if row[document] is not None:
+                        row[document] = json.dumps(row[document], ensure_ascii=False)
+                copy.write_row([row[name] for name in ERROR_COLUMNS])
+
+    def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
+        """Matching records in key order from one server-side cursor, `batch_size` at a time."""
+        resource = query.resource
+        table = records[resource.name]
+        stmt = sa.select(table).where(*conditions_of(query)).order_by(table.c[resource.key])
+        with database_errors(), self._engine.connect() as conn:
+            result = conn.execution_options(yield_per=batch_size).execute(stmt)
+            for row in result.mappings():
+                yield record_to_domain(resource, row)

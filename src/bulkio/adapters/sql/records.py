@@ -1,0 +1,158 @@
+"""Records in a SQL database: set-based upserts fenced on the job, keyset-paged exports."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bulkio.adapters.sql.failures import database_errors
+from bulkio.adapters.sql.jobs import write_fenced
+from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_to_row, to_utc
+from bulkio.adapters.sql.tables import job_errors, records
+from bulkio.domain.errors import InvalidRequest
+from bulkio.domain.jobs import Job
+from bulkio.domain.queries import ExportQuery
+from bulkio.domain.resources import RESOURCES, Resource
+from bulkio.domain.rows import RowError
+from bulkio.domain.upsert import Stored
+from bulkio.domain.validation import Record
+
+# Bound parameters per look-up statement stay far below SQLite's and psycopg's limits.
+LOOKUP_CHUNK = 5000
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
+
+
+def deduplicated(resource: Resource, writes: Sequence[Record]) -> list[Record]:
+    """One write per natural key, the last one winning, sorted by key.
+
+    PostgreSQL refuses to update one row twice in a statement, and a common order makes
+    concurrent batches lock rows in the same sequence instead of deadlocking.
+    """
+    latest = {write[resource.key]: write for write in writes}
+    return [latest[key] for key in sorted(latest, key=str)]
+
+
+def conditions_of(query: ExportQuery) -> list[sa.ColumnElement[bool]]:
+    """The query's conditions as SQL."""
+    table = records[query.resource.name]
+    clauses = []
+    for condition in query.conditions:
+        column, value = table.c[condition.field], condition.value
+        if isinstance(value, datetime):
+            value = to_utc(value)
+        if condition.op == "eq":
+            clauses.append(column == value)
+        elif condition.op == "gte":
+            clauses.append(column >= value)
+        elif condition.op == "lt":
+            clauses.append(column < value)
+        else:
+            raise InvalidRequest(f"unknown comparison {condition.op!r} on {condition.field}")
+    return clauses
+
+
+def _chunks(values: Collection[Any]) -> Iterator[list[Any]]:
+    items = list(values)
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start:start + LOOKUP_CHUNK]
+
+
+class SqlRecordStore:
+    """`RecordStore` on SQLAlchemy Core; works on SQLite and PostgreSQL."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def lookup(
+        self, resource: Resource, keys: Collection[Any], ids: Collection[str]
+    ) -> tuple[Mapping[Any, Stored], Mapping[str, Stored]]:
+        """Stored records whose natural key is in `keys` or whose id is in `ids`."""
+        table = records[resource.name]
+        by_key: dict[Any, Stored] = {}
+        by_id: dict[str, Stored] = {}
+        wanted_keys, wanted_ids = set(keys), set(ids)
+        with database_errors(), self._engine.connect() as conn:
+            for key_part, id_part in _paired_chunks(wanted_keys, wanted_ids):
+                stmt = sa.select(table).where(
+                    sa.or_(table.c[resource.key].in_(key_part), table.c.id.in_(id_part))
+                )
+                for row in conn.execute(stmt).mappings():
+                    stored = Stored(record_to_domain(resource, row), row["last_job_id"])
+                    if stored.record[resource.key] in wanted_keys:
+                        by_key[stored.record[resource.key]] = stored
+                    if stored.record["id"] in wanted_ids:
+                        by_id[stored.record["id"]] = stored
+        return by_key, by_id
+
+    def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
+        """Which of these ids exist."""
+        table = records[resource.name]
+        found: set[str] = set()
+        with database_errors(), self._engine.connect() as conn:
+            for part in _chunks(set(ids)):
+                found.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(part))).scalars())
+        return found
+
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+        """Upsert, append errors and save the job in one transaction fenced on its version."""
+        resource = RESOURCES[job.resource]
+        with database_errors(), self._engine.begin() as conn:
+            write_fenced(conn, job)
+            self._upsert(conn, resource, job, deduplicated(resource, writes))
+            self._append_errors(conn, job, errors)
+        job.version += 1
+
+    def _upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
+        if not writes:
+            return
+        table = records[resource.name]
+        stmt = _INSERTS[conn.dialect.name](table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[resource.key],
+            set_={name: stmt.excluded[name] for name in updated_columns(resource)},
+        )
+        conn.execute(stmt, [record_to_row(resource, write, job) for write in writes])
+
+    def _append_errors(self, conn: sa.Connection, job: Job, errors: Errors) -> None:
+        if errors:
+            conn.execute(sa.insert(job_errors), [error_to_row(job.id, e, raw) for e, raw in errors])
+
+    def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
+        """Matching records in key order, one keyset page of `batch_size` per query."""
+        resource = query.resource
+        table = records[resource.name]
+        key = table.c[resource.key]
+        base = sa.select(table).where(*conditions_of(query)).order_by(key).limit(batch_size)
+        last: Any = None
+        while True:
+            stmt = base if last is None else base.where(key > last)
+            with database_errors(), self._engine.connect() as conn:
+                page = [record_to_domain(resource, row) for row in conn.execute(stmt).mappings()]
+            yield from page
+            if len(page) < batch_size:
+                return
+            last = page[-1][resource.key]
+
+    def count(self, query: ExportQuery) -> int:
+        """How many records match."""
+        table = records[query.resource.name]
+        stmt = sa.select(sa.func.count()).select_from(table).where(*conditions_of(query))
+        with database_errors(), self._engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+
+def updated_columns(resource: Resource) -> list[str]:
+    """What an upsert overwrites on a key that exists: everything but the id and creation time."""
+    return [*(n for n in resource.field_names if n != "id"), "updated_at", "last_job_id"]
+
+
+def _paired_chunks(keys: set[Any], ids: set[str]) -> Iterator[tuple[list[Any], list[str]]]:
+    key_chunks, id_chunks = list(_chunks(keys)), list(_chunks(ids))
+    for i in range(max(len(key_chunks), len(id_chunks))):
+        yield (key_chunks[i] if i < len(key_chunks) else [],
+               id_chunks[i] if i < len(id_chunks) else [])

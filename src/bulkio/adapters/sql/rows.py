@@ -1,0 +1,136 @@
+"""Translation between domain values and table rows, both ways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import cattrs
+
+from bulkio.adapters.sql.engine import jsonable
+from bulkio.domain.fields import TagList, Timestamp
+from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
+from bulkio.domain.resources import Resource
+from bulkio.domain.rows import ErrorCode, RowError
+from bulkio.domain.validation import Record
+
+_converter = cattrs.Converter()
+
+RECORD_TIMES = ("created_at", "updated_at")
+
+
+def to_utc(moment: datetime | None) -> datetime | None:
+    """Aware UTC for writing: SQLite stores the wall time and drops the offset."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC)
+
+
+def from_db_time(moment: datetime | None) -> datetime | None:
+    """Aware UTC for reading: SQLite hands back naive UTC, PostgreSQL the session's zone."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def error_to_json(error: RowError) -> dict[str, Any]:
+    return {
+        "row": error.row, "line": error.line, "field": error.field, "code": error.code.value,
+        "message": error.message, "value": jsonable(error.value),
+    }
+
+
+def error_to_domain(row: Mapping[str, Any]) -> RowError:
+    return RowError(
+        row=row["row"], field=row["field"], code=ErrorCode(row["code"]), message=row["message"],
+        value=row["value"], line=row["line"],
+    )
+
+
+def error_to_row(job_id: str, error: RowError, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {"job_id": job_id, **error_to_json(error), "raw": None if raw is None else jsonable(raw)}
+
+
+def job_to_row(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id, "kind": job.kind.value, "resource": job.resource, "format": job.format,
+        "status": job.status.value, "phase": job.phase.value, "source": job.source,
+        "source_name": job.source_name, "source_size": job.source_size, "dry_run": job.dry_run,
+        "filters": jsonable(job.filters), "fields": None if job.fields is None else list(job.fields),
+        "counters": _converter.unstructure(job.counters),
+        "errors": [error_to_json(e) for e in job.errors], "error_count": job.error_count,
+        "warnings": list(job.warnings), "failure": job.failure, "version": job.version,
+        "locked_by": job.locked_by, "locked_at": to_utc(job.locked_at),
+        "heartbeat_at": to_utc(job.heartbeat_at), "attempts": job.attempts,
+        "checkpoint": job.checkpoint, "resumed_from": job.resumed_from,
+        "started_at": to_utc(job.started_at), "completed_at": to_utc(job.completed_at),
+        "result_key": job.result_key, "expires_at": to_utc(job.expires_at),
+        "created_at": to_utc(job.created_at), "updated_at": to_utc(job.updated_at),
+    }
+
+
+def job_to_domain(row: Mapping[str, Any]) -> Job:
+    return Job(
+        id=row["id"], kind=JobKind(row["kind"]), resource=row["resource"], format=row["format"],
+        created_at=from_db_time(row["created_at"]), updated_at=from_db_time(row["updated_at"]),
+        status=JobStatus(row["status"]), phase=Phase(row["phase"]), source=row["source"],
+        source_name=row["source_name"], source_size=row["source_size"], dry_run=row["dry_run"],
+        filters=dict(row["filters"]),
+        fields=None if row["fields"] is None else tuple(row["fields"]),
+        counters=_converter.structure(row["counters"], Counters),
+        errors=[error_to_domain(e) for e in row["errors"]], error_count=row["error_count"],
+        warnings=list(row["warnings"]), failure=row["failure"], version=row["version"],
+        locked_by=row["locked_by"], locked_at=from_db_time(row["locked_at"]),
+        heartbeat_at=from_db_time(row["heartbeat_at"]), attempts=row["attempts"],
+        checkpoint=row["checkpoint"], resumed_from=row["resumed_from"],
+        started_at=from_db_time(row["started_at"]), completed_at=from_db_time(row["completed_at"]),
+        result_key=row["result_key"], expires_at=from_db_time(row["expires_at"]),
+    )
+
+
+def record_to_row(resource: Resource, record: Mapping[str, Any], job: Job) -> dict[str, Any]:
+    """A write as a row; the job's own time stamps it, since adapters never read a clock."""
+    row: dict[str, Any] = {}
+    for name in resource.field_names:
+        value = record.get(name)
+        if isinstance(value, datetime):
+            value = to_utc(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        row[name] = value
+    written = to_utc(job.updated_at)
+    row.update(created_at=written, updated_at=written, last_job_id=job.id)
+    return row
+
+
+def record_tuples(resource: Resource, writes: Iterable[Record], job: Job) -> Iterator[tuple]:
+    """Writes as value tuples in table column order (fields, created_at, updated_at,
+    last_job_id): the COPY path's hot loop, so conversions are looked up once, not per value."""
+    stamp = (to_utc(job.updated_at),) * 2 + (job.id,)
+    names = resource.field_names
+    converters = [
+        (i, to_utc if isinstance(f.kind, Timestamp) else list)
+        for i, f in enumerate(resource.fields) if isinstance(f.kind, Timestamp | TagList)
+    ]
+    for write in writes:
+        values = [write.get(name) for name in names]
+        for i, convert in converters:
+            if values[i] is not None:
+                values[i] = convert(values[i])
+        yield (*values, *stamp)
+
+
+def record_to_domain(resource: Resource, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row in the exact form validation produces, so unchanged rows compare equal."""
+    record: dict[str, Any] = {}
+    for name in (*resource.field_names, *RECORD_TIMES):
+        value = row[name]
+        if isinstance(value, datetime):
+            value = from_db_time(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        record[name] = value
+    return record

@@ -1,0 +1,154 @@
+"""The database schema as SQLAlchemy Core tables; the record tables derive from the resources.
+
+Alembic's migrations target this metadata, and `tests/integration/test_migrations.py` checks
+that the two never drift apart.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeEngine
+
+from bulkio.domain.fields import Boolean, Choice, FieldKind, Pattern, TagList, Text, Timestamp, Uuid
+from bulkio.domain.resources import RESOURCES, Resource
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+UUID = sa.Uuid(as_uuid=False)
+MOMENT = sa.DateTime(timezone=True)
+# SQL NULL for None, so "no value" and "no raw row" read back as None either way.
+DOCUMENT = sa.JSON(none_as_null=True)
+TAGS = sa.JSON().with_variant(postgresql.ARRAY(sa.Text), "postgresql")
+
+
+def _column_type(kind: FieldKind, is_key: bool) -> TypeEngine:
+    if isinstance(kind, Uuid):
+        return UUID
+    if isinstance(kind, Pattern):
+        text = sa.String(kind.max_length)
+        # Byte order on PostgreSQL whatever the database locale, so key order (exports, keyset
+        # pages, lock order) is the same code-point order as in Python and SQLite.
+        return text.with_variant(sa.String(kind.max_length, collation="C"), "postgresql") \
+            if is_key else text
+    if isinstance(kind, Choice):
+        return sa.String(max(len(choice) for choice in kind.choices))
+    if isinstance(kind, Text):
+        return sa.String(kind.max_length) if kind.max_length else sa.Text()
+    if isinstance(kind, Boolean):
+        return sa.Boolean()
+    if isinstance(kind, Timestamp):
+        return MOMENT
+    if isinstance(kind, TagList):
+        return TAGS
+    raise TypeError(f"no column type for field kind {kind!r}")
+
+
+def _record_table(resource: Resource) -> sa.Table:
+    columns = [
+        sa.Column(
+            f.name,
+            _column_type(f.kind, f.name == resource.key),
+            primary_key=f.name == "id",
+            nullable=f.name != "id" and not f.required and f.default is None,
+        )
+        for f in resource.fields
+    ]
+    references = [
+        sa.ForeignKeyConstraint([ref.field], [f"{ref.resource}.id"]) for ref in resource.references
+    ]
+    indexed = {flt.field for flt in resource.filters} - {resource.key, "id"}
+    indexes = [sa.Index(None, name) for name in sorted(indexed)]
+    if resource.key != "id":
+        indexes.append(sa.Index(f"uq_{resource.name}_{resource.key}", resource.key, unique=True))
+    return sa.Table(
+        resource.name,
+        metadata,
+        *columns,
+        sa.Column("created_at", MOMENT, nullable=False),
+        sa.Column("updated_at", MOMENT, nullable=False),
+        # The job that last wrote the row: the upsert policy counts a key repeated across
+        # batches of one file as skipped when it finds its own job here.
+        sa.Column("last_job_id", UUID, nullable=True),
+        *references,
+        *indexes,
+    )
+
+
+# Referenced tables first, so foreign keys resolve in declaration order.
+records: dict[str, sa.Table] = {name: _record_table(r) for name, r in RESOURCES.items()}
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("resource", sa.String(64), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("phase", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=True),
+    sa.Column("source_name", sa.Text, nullable=True),
+    sa.Column("source_size", sa.BigInteger, nullable=True),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("filters", DOCUMENT, nullable=False),
+    sa.Column("fields", DOCUMENT, nullable=True),
+    sa.Column("counters", DOCUMENT, nullable=False),
+    sa.Column("errors", DOCUMENT, nullable=False),
+    sa.Column("error_count", sa.BigInteger, nullable=False),
+    sa.Column("warnings", DOCUMENT, nullable=False),
+    sa.Column("failure", sa.Text, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("locked_by", sa.String(255), nullable=True),
+    sa.Column("locked_at", MOMENT, nullable=True),
+    sa.Column("heartbeat_at", MOMENT, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("checkpoint", sa.BigInteger, nullable=False),
+    sa.Column("resumed_from", sa.BigInteger, nullable=False),
+    sa.Column("started_at", MOMENT, nullable=True),
+    sa.Column("completed_at", MOMENT, nullable=True),
+    sa.Column("result_key", sa.Text, nullable=True),
+    sa.Column("expires_at", MOMENT, nullable=True),
+    sa.Column("created_at", MOMENT, nullable=False),
+    sa.Column("updated_at", MOMENT, nullable=False),
+    sa.Index(None, "status", "updated_at"),
+    sa.Index(None, "kind", "created_at", "id"),
+)
+
+job_errors = sa.Table(
+    "job_errors",
+    metadata,
+    # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("job_id", UUID, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("row", sa.BigInteger, nullable=False),
+    sa.Column("line", sa.BigInteger, nullable=True),
+    sa.Column("field", sa.String(255), nullable=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("value", DOCUMENT, nullable=True),
+    sa.Column("raw", DOCUMENT, nullable=True),
+    sa.Index(None, "job_id", "row"),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("job_id", UUID, nullable=True),
+    sa.Column("response", DOCUMENT, nullable=True),
+    sa.Column("created_at", MOMENT, nullable=False),
+    sa.Column("expires_at", MOMENT, nullable=False),
+    sa.Index(None, "expires_at"),
+)

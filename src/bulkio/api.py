@@ -1,0 +1,145 @@
+"""bulkio as a library: `bulkio.open()` gives a `Bulkio` handle on the embedded set (or on the
+set its settings name) with imports, exports and jobs as plain method calls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from bulkio.config import Settings, from_env
+from bulkio.container import Container, build
+from bulkio.domain.errors import NotFound
+from bulkio.domain.jobs import Job, JobKind
+from bulkio.domain.rows import RowError
+from bulkio.formats import Format
+from bulkio.ports.jobs import JobFilter
+
+CHUNK = 1024 * 1024
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+class Bulkio:
+    """A running bulkio: its worker threads run jobs until `close()`."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    # -- imports ---------------------------------------------------------------------------
+
+    def import_file(self, source: str | Path | BinaryIO, resource: str, format: str | None = None,
+                    dry_run: bool = False) -> Job:
+        """Queue the import of a file (path or binary stream); returns the pending job."""
+        submitter = self.container.submitter()
+        if isinstance(source, str | Path):
+            path = Path(source)
+            with path.open("rb") as stream:
+                return submitter.import_upload(resource, _chunks(stream), path.name, format, dry_run)
+        name = getattr(source, "name", None)
+        return submitter.import_upload(resource, _chunks(source), name if isinstance(name, str)
+                                       else None, format, dry_run)
+
+    def import_url(self, url: str, resource: str, format: str | None = None,
+                   dry_run: bool = False) -> Job:
+        """Queue the import of a remote file (http or https)."""
+        return self.container.submitter().import_url(resource, url, format, dry_run)
+
+    def validate(self, source: str | Path | BinaryIO, resource: str,
+                 format: str | None = None) -> Job:
+        """A dry run: the real rules and reference checks, no writes; waits for the result."""
+        return self.wait(self.import_file(source, resource, format, dry_run=True).id)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def export(self, resource: str, filters: Mapping[str, Any] | None = None,
+               fields: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Matching records, streamed from the database."""
+        return self.container.export_streamer().records(resource, filters, fields)
+
+    def export_to(self, target: str | Path | IO[bytes], resource: str, format: str = "ndjson",
+                  filters: Mapping[str, Any] | None = None, fields: list[str] | None = None) -> int:
+        """Write matching records to a file or binary stream; returns the bytes written."""
+        _, chunks = self.container.export_streamer().stream(resource, format, filters, fields)
+        if isinstance(target, str | Path):
+            with Path(target).open("wb") as out:
+                return _write_all(out, chunks)
+        return _write_all(target, chunks)
+
+    def export_job(self, resource: str, format: str = "ndjson",
+                   filters: Mapping[str, Any] | None = None, fields: list[str] | None = None) -> Job:
+        """Queue an export to a stored file (see `Job.result_key`)."""
+        return self.container.submitter().export(resource, format, filters, fields)
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def get_job(self, job_id: str) -> Job:
+        return self.container.job_service().get(job_id)
+
+    def jobs(self, kind: str | None = None, status: str | None = None, limit: int = 50) -> list[Job]:
+        query = JobFilter(kind=JobKind(kind) if kind else None, status=status and _status(status),
+                          limit=limit)
+        return list(self.container.job_service().list(query))
+
+    def cancel(self, job_id: str) -> Job:
+        return self.container.job_service().cancel(job_id)
+
+    def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowError]:
+        return list(self.container.job_service().errors(job_id, offset, limit))
+
+    def error_report(self, job_id: str, format: str = "csv") -> Iterator[bytes]:
+        """Every failed row with its values and errors, fixable and re-importable."""
+        return self.container.job_service().error_report(job_id, Format(format))
+
+    def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.1) -> Job:
+        """Block until the job ends (or `TimeoutError`)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if job.is_terminal:
+                return job
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} is still {job.status}")
+            time.sleep(poll)
+
+    def close(self) -> None:
+        self.container.shutdown_resources()
+
+    def __enter__(self) -> Bulkio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _status(value: str):  # noqa: ANN202 - small local parser
+    from bulkio.domain.jobs import JobStatus
+
+    return JobStatus(value)
+
+
+def _write_all(out: IO[bytes], chunks: Iterable[bytes]) -> int:
+    total = 0
+    for chunk in chunks:
+        out.write(chunk)
+        total += len(chunk)
+    return total
+
+
+def open(settings: Settings | Mapping[str, str] | None = None, *, sweep: bool = True) -> Bulkio:
+    """Start bulkio: embedded by default, or as `settings` (or an environment mapping) say."""
+    if not isinstance(settings, Settings):
+        settings = from_env(settings)
+    container = build(settings)
+    container.init_resources()
+    handle = Bulkio(container)
+    if sweep:
+        container.sweeper().sweep(requeue_all_pending=not settings.distributed_queue)
+    return handle
+
+
+__all__ = ["Bulkio", "NotFound", "open"]

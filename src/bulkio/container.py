@@ -1,0 +1,133 @@
+"""The composition root: the only module that names concrete adapter classes.
+
+`build(settings)` picks one adapter per port: the embedded set when nothing is configured
+(SQLite, local folder, in-process queue and lock), production adapters for what is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from bulkio.adapters.clock import SystemClock, Uuid4Ids
+from bulkio.config import Settings
+from bulkio.services.exporting import ExportPipeline, ExportStreamer
+from bulkio.services.fetching import SourceFetcher
+from bulkio.services.importing import ImportPipeline
+from bulkio.services.jobs import JobService
+from bulkio.services.runner import JobRunner
+from bulkio.services.submitting import JobSubmitter
+from bulkio.services.sweep import Sweeper
+
+
+def _engine(settings: Settings) -> Iterator[Any]:
+    from bulkio.adapters.sql.engine import create_engine_for, ensure_schema
+
+    engine = create_engine_for(settings.sql_url)
+    if engine.dialect.name == "sqlite":
+        ensure_schema(engine)  # embedded: no migrate step to remember; PostgreSQL uses Alembic
+    yield engine
+    engine.dispose()
+
+
+def _record_store(engine: Any) -> Any:
+    from bulkio.adapters.sql.postgres import PostgresRecordStore
+    from bulkio.adapters.sql.records import SqlRecordStore
+
+    return PostgresRecordStore(engine) if engine.dialect.name == "postgresql" else SqlRecordStore(engine)
+
+
+def _job_repository(engine: Any) -> Any:
+    from bulkio.adapters.sql.jobs import SqlJobRepository
+
+    return SqlJobRepository(engine)
+
+
+def _storage(settings: Settings) -> Any:
+    if settings.s3_bucket:
+        from bulkio.adapters.s3_storage import S3FileStorage
+
+        return S3FileStorage(settings.s3_bucket, settings.s3_region, settings.s3_endpoint)
+    from bulkio.adapters.local_storage import LocalFileStorage
+
+    return LocalFileStorage(settings.storage_dir)
+
+
+def _lock(settings: Settings) -> Any:
+    if settings.redis_url:
+        from bulkio.adapters.redis_lock import RedisJobLock
+
+        ttl_ms = int(settings.jobs.stale_after.total_seconds() * 1000)
+        return RedisJobLock(settings.redis_url, ttl_ms=ttl_ms)
+    from bulkio.adapters.in_process import InProcessJobLock
+
+    return InProcessJobLock()
+
+
+def _broker(settings: Settings) -> Any:
+    from bulkio.adapters.dramatiq_queue import redis_broker
+
+    return redis_broker(settings.redis_url) if settings.redis_url else None
+
+
+def _queue(settings: Settings, broker: Any, runner: providers.Provider) -> Iterator[Any]:
+    if broker is not None:
+        from bulkio.adapters.dramatiq_queue import DramatiqJobQueue
+
+        yield DramatiqJobQueue(broker)
+        return
+    from bulkio.adapters.in_process import InProcessJobQueue
+
+    queue = InProcessJobQueue(lambda job_id: runner().run(job_id), settings.concurrency)
+    queue.start()
+    yield queue
+    queue.stop(timeout=30)
+
+
+def _fetcher(settings: Settings) -> Any:
+    from bulkio.adapters.http_fetcher import HttpFetcher
+
+    return HttpFetcher(max_bytes=settings.jobs.max_upload_bytes, timeout_s=settings.url_timeout_s,
+                       allow_hosts=settings.url_allow_hosts)
+
+
+class Container(containers.DeclarativeContainer):
+    """Every port's adapter and every use case, built once per process."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    job_settings = providers.Callable(lambda s: s.jobs, settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(Uuid4Ids)
+    engine = providers.Resource(_engine, settings)
+    job_repository = providers.Singleton(_job_repository, engine)
+    record_store = providers.Singleton(_record_store, engine)
+    storage = providers.Singleton(_storage, settings)
+    lock = providers.Singleton(_lock, settings)
+    fetcher = providers.Singleton(_fetcher, settings)
+    broker = providers.Singleton(_broker, settings)
+
+    imports = providers.Factory(ImportPipeline, job_repository, record_store, storage, clock, ids,
+                                job_settings)
+    exports = providers.Factory(ExportPipeline, job_repository, record_store, storage, clock,
+                                job_settings)
+    source_fetcher = providers.Factory(
+        SourceFetcher, job_repository, storage, fetcher, clock,
+        providers.Callable(lambda s: s.jobs.max_upload_bytes, settings),
+    )
+    runner = providers.Singleton(JobRunner, job_repository, lock, clock, imports, exports,
+                                 source_fetcher, job_settings)
+    queue = providers.Resource(_queue, settings, broker, runner.provider)
+    submitter = providers.Singleton(JobSubmitter, job_repository, storage, queue, clock, ids,
+                                    job_settings)
+    job_service = providers.Singleton(JobService, job_repository, storage, clock)
+    export_streamer = providers.Singleton(ExportStreamer, record_store, job_settings)
+    sweeper = providers.Singleton(Sweeper, job_repository, queue, clock, job_settings)
+
+
+def build(settings: Settings) -> Container:
+    """A container for these settings; call `init_resources()` to start it."""
+    container = Container(settings=settings)
+    return container

@@ -1,0 +1,48 @@
+"""Operator commands: migrate, worker, sweep."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from bulkio.config import from_env
+from bulkio.container import build
+
+
+@click.command()
+def migrate() -> None:
+    """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema)."""
+    from bulkio.adapters.sql.migrate import upgrade
+
+    settings = from_env()
+    upgrade(settings.sql_url)
+    click.echo(f"database is at the latest schema: {settings.sql_url.split('@')[-1]}")
+
+
+@click.command()
+@click.option("--threads", type=int, default=None, help="default: JOB_CONCURRENCY")
+def worker(threads: int | None) -> None:
+    """Run a Dramatiq worker (needs REDIS_URL); any number may run on any hosts."""
+    from bulkio.entrypoints.worker import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = from_env()
+    container = build(settings)
+    container.init_resources()
+    try:
+        run(container, threads or settings.concurrency, settings.sweep_every_s)
+    finally:
+        container.shutdown_resources()
+
+
+@click.command()
+def sweep() -> None:
+    """Recover stale jobs and re-send pending ones whose message was lost, once."""
+    container = build(from_env())
+    container.init_resources()
+    try:
+        report = container.sweeper().sweep()
+        click.echo(f"recovered {report.recovered}, failed {report.failed}, requeued {report.requeued}")
+    finally:
+        container.shutdown_resources()

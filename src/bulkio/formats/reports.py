@@ -1,0 +1,71 @@
+"""Error reports: the failed rows as they came in, plus why, ready to fix and import again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from attrs import frozen
+
+from bulkio.domain.rows import RowError
+from bulkio.domain.validation import ERROR_COLUMN_PREFIX
+from bulkio.formats.format import Format
+from bulkio.formats.writers import csv_chunks, json_chunks
+
+ERROR_COLUMNS = ("_error_row", "_error_field", "_error_code", "_error_message")
+JOINER = "; "
+
+
+@frozen
+class _FailedRow:
+    number: int
+    errors: tuple[RowError, ...]
+    values: Mapping[str, Any] | None
+
+    def explained(self) -> dict[str, Any]:
+        return {
+            "_error_row": self.number,
+            "_error_field": JOINER.join(e.field or "" for e in self.errors),
+            "_error_code": JOINER.join(str(e.code) for e in self.errors),
+            "_error_message": JOINER.join(e.message for e in self.errors),
+        }
+
+
+def _merged(rows: Iterable[tuple[RowError, Mapping[str, Any] | None]]) -> Iterator[_FailedRow]:
+    """Consecutive errors of one row become one report row."""
+    errors: list[RowError] = []
+    values: Mapping[str, Any] | None = None
+    for error, raw in rows:
+        if errors and error.row != errors[0].row:
+            yield _FailedRow(errors[0].row, tuple(errors), values)
+            errors, values = [], None
+        errors.append(error)
+        values = values if values is not None else raw
+    if errors:
+        yield _FailedRow(errors[0].row, tuple(errors), values)
+
+
+def _object(row: _FailedRow) -> dict[str, Any]:
+    # Error columns of an earlier report are dropped: they describe that import, not this one.
+    values = row.values or {}
+    kept = {k: v for k, v in values.items() if not str(k).startswith(ERROR_COLUMN_PREFIX)}
+    return kept | row.explained()
+
+
+def encode_error_report(
+    rows: Iterable[tuple[RowError, Mapping[str, Any] | None]], fmt: Format, columns: Sequence[str]
+) -> Iterator[bytes]:
+    """Each failed row once: its original values under `columns`, then the `_error_*` columns."""
+    fmt = Format(fmt)
+    if fmt is not Format.CSV:
+        return json_chunks((_object(row) for row in _merged(rows)), fmt)
+    kept = [c for c in columns if not c.startswith(ERROR_COLUMN_PREFIX)]
+    header = [*kept, *ERROR_COLUMNS]
+
+    def lines() -> Iterator[list[Any]]:
+        for row in _merged(rows):
+            values = row.values or {}
+            explained = row.explained()
+            yield [*(values.get(c) for c in kept), *(explained[c] for c in ERROR_COLUMNS)]
+
+    return csv_chunks(header, lines())

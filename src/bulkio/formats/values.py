@@ -1,0 +1,72 @@
+"""How one value is written: as CSV text, or inside JSON (dates in UTC with a `Z`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from bulkio.domain.fields import TAG_SEPARATOR
+
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def utc_text(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, microseconds only when there are some (naive means UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat() + "Z"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def dump_json(value: Any) -> bytes:
+    """One JSON document, compact; never fails on what a reader could have produced."""
+    try:
+        return orjson.dumps(value, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        # Integers beyond 64 bits, lone surrogates or deep nesting: the standard library copes.
+        return json.dumps(value, default=_default, separators=(",", ":")).encode("ascii")
+
+
+def _list_cell(items: Sequence[Any]) -> str:
+    plain = all(
+        type(item) is str and item and item == item.strip() and TAG_SEPARATOR not in item
+        for item in items
+    )
+    if plain:
+        text = TAG_SEPARATOR.join(items)
+        if not text.startswith("["):
+            return text
+    # What `a|b` cannot carry exactly is written as a JSON array, which import also accepts.
+    return dump_json(list(items)).decode("utf-8")
+
+
+def csv_cell(value: Any) -> str:
+    """The text of one CSV cell."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return utc_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return _list_cell(value)
+    if isinstance(value, dict):
+        return dump_json(value).decode("utf-8")
+    return str(value)

@@ -1,0 +1,64 @@
+"""Reading and steering jobs: get, list, cancel, error pages, error report, export result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+
+from bulkio.domain.errors import NotFound, StaleJob
+from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.domain.resources import resource_named
+from bulkio.domain.rows import RowError
+from bulkio.formats import Format, encode_error_report
+from bulkio.ports.clock import Clock
+from bulkio.ports.jobs import JobFilter, JobRepository
+from bulkio.ports.storage import FileStorage
+
+
+class JobService:
+    """Queries and commands on existing jobs."""
+
+    def __init__(self, jobs: JobRepository, storage: FileStorage, clock: Clock) -> None:
+        self._jobs, self._storage, self._clock = jobs, storage, clock
+
+    def get(self, job_id: str, kind: JobKind | None = None) -> Job:
+        job = self._jobs.get(job_id)
+        if kind is not None and job.kind is not kind:
+            raise NotFound(f"no {kind} job {job_id}")
+        return job
+
+    def list(self, query: JobFilter) -> Sequence[Job]:
+        return self._jobs.list(query)
+
+    def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
+        """Cancel a pending or running job (`InvalidTransition` once it has ended)."""
+        while True:
+            job = self.get(job_id, kind)
+            job.cancel(self._clock.now())
+            try:
+                self._jobs.save(job)
+                return job
+            except StaleJob:
+                continue  # the worker wrote a batch meanwhile: try again on the fresh copy
+
+    def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
+        self.get(job_id)
+        return self._jobs.errors(job_id, offset, limit)
+
+    def error_report(self, job_id: str, fmt: Format) -> Iterator[bytes]:
+        """Every failed row with its original values and why it failed, ready to fix and re-import."""
+        job = self.get(job_id, JobKind.IMPORT)
+        columns = list(resource_named(job.resource).field_names)
+        return encode_error_report(self._jobs.error_rows(job_id), fmt, columns)
+
+    def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
+        """The finished export's file."""
+        job = self.get(job_id, JobKind.EXPORT)
+        if job.status is not JobStatus.COMPLETED or job.result_key is None:
+            raise NotFound(f"export {job_id} has no file (it is {job.status})")
+        return job, self._storage.open_reader(job.result_key)
+
+    def download_url(self, job: Job, expires_in: int) -> str | None:
+        if job.result_key is None:
+            return None
+        return self._storage.download_url(job.result_key, expires_in)

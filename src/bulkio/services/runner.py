@@ -1,0 +1,83 @@
+"""Running a job: take the lease, claim the job, run its pipeline, record how it ended."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bulkio.domain.errors import InvalidRequest, SourceUnreadable, StaleJob, Unavailable
+from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.ports.clock import Clock
+from bulkio.ports.jobs import JobRepository
+from bulkio.ports.lock import JobLock
+from bulkio.services.exporting import ExportPipeline
+from bulkio.services.fetching import SourceFetcher
+from bulkio.services.importing import ImportPipeline, LeaseLost
+from bulkio.services.settings import JobSettings
+
+log = logging.getLogger("bulkio.runner")
+
+
+class JobRunner:
+    """Runs jobs by id; safe to call for any id any number of times, from any worker."""
+
+    def __init__(self, jobs: JobRepository, lock: JobLock, clock: Clock, imports: ImportPipeline,
+                 exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings) -> None:
+        self._jobs, self._lock, self._clock = jobs, lock, clock
+        self._imports, self._exports, self._fetcher = imports, exports, fetcher
+        self._settings = settings
+
+    def run(self, job_id: str) -> None:
+        """Run the job if it is pending and nobody else holds it; otherwise do nothing."""
+        with self._lock.hold(job_id, self._settings.worker_id) as lease:
+            if lease is None:
+                log.info("job %s is held by another worker", job_id)
+                return
+            job = self._claim(job_id)
+            if job is None:
+                return
+            try:
+                if job.kind is JobKind.IMPORT:
+                    self._fetcher.ensure_local(job)
+                    self._imports.run(job, lease)
+                else:
+                    self._exports.run(job)
+            except (StaleJob, LeaseLost):
+                log.warning("job %s was taken over or cancelled; this worker stops", job_id)
+            except (SourceUnreadable, InvalidRequest) as err:
+                self._end(job, lambda j: j.fail(str(err), self._clock.now()))
+            except Unavailable:
+                self._end(job, lambda j: j.recover(self._clock.now()))
+                raise  # the queue retries with backoff
+            except Exception as err:
+                log.exception("job %s failed unexpectedly", job_id)
+                reason = f"internal error: {type(err).__name__}: {err}"
+                self._end(job, lambda j: j.fail(reason, self._clock.now()))
+
+    def _claim(self, job_id: str) -> Job | None:
+        job = self._jobs.get(job_id)
+        if job.status is not JobStatus.PENDING:
+            return None
+        now = self._clock.now()
+        if job.attempts >= self._settings.max_attempts:
+            job.fail(f"gave up after {job.attempts} attempts: the job kept stopping its worker", now)
+        else:
+            job.start(self._settings.worker_id, now)
+        try:
+            self._jobs.save(job)
+        except StaleJob:
+            return None  # another worker claimed it first
+        return job if job.status is JobStatus.PROCESSING else None
+
+    def _end(self, claimed: Job, move: Callable[[Job], None]) -> None:
+        """Apply a final move to the freshest copy of the job, if this attempt still owns it."""
+        for _ in range(5):
+            job = self._jobs.get(claimed.id)
+            if job.status is not JobStatus.PROCESSING or job.attempts != claimed.attempts:
+                return  # cancelled, or recovered and taken over by another attempt
+            move(job)
+            try:
+                self._jobs.save(job)
+                return
+            except StaleJob:
+                continue

@@ -1,0 +1,20 @@
+"""The knobs the use cases read (the container fills them from the environment)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from attrs import frozen
+
+
+@frozen
+class JobSettings:
+    batch_size: int = 1000
+    max_attempts: int = 5
+    stale_after: timedelta = timedelta(minutes=10)  # no heartbeat for this long: worker is gone
+    requeue_after: timedelta = timedelta(minutes=30)  # pending this long: its message was lost
+    restart_stale: bool = True  # recover stale jobs (resume) rather than fail them
+    export_ttl: timedelta = timedelta(hours=24)
+    max_upload_bytes: int = 2 * 1024**3
+    heartbeat_every_rows: int = 10_000
+    worker_id: str = "worker"

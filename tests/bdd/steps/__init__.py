@@ -1,0 +1,1 @@
+"""The step library of the acceptance specs, in product words (files, import jobs, records)."""

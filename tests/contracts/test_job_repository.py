@@ -1,0 +1,266 @@
+"""The JobRepository contract, run against every adapter of the port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
+from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
+from bulkio.domain.rows import ErrorCode, RowError
+from bulkio.ports.jobs import JobFilter, JobRepository
+from bulkio.ports.records import RecordStore
+from tests.contracts.conftest import T0
+
+NewJob = Callable[..., Job]
+
+
+def full_job() -> Job:
+    return Job(
+        id="6f1c1a8e-8a1d-4a53-9d0f-3d8e2f6f4b11", kind=JobKind.IMPORT, resource="articles",
+        format="ndjson", created_at=T0, updated_at=T0 + timedelta(minutes=5),
+        status=JobStatus.PROCESSING, phase=Phase.WRITING, source="uploads/6f1c.ndjson.gz",
+        source_name="articles.ndjson.gz", source_size=10_485_760, dry_run=True,
+        filters={"status": "published", "authorId": "7a0c0c36-6d42-4d6e-a8a5-2f3b5a0d9e01"},
+        fields=("id", "slug", "title"),
+        counters=Counters(total=0, processed=1500, successful=1400, failed=60, skipped=40,
+                          created=1000, updated=400, exported=0, bytes=5_000_000),
+        errors=[
+            RowError(2, "slug", ErrorCode.INVALID_FORMAT, "Invalid slug (kebab-case) format",
+                     "Not A Slug", 3),
+            RowError(7, "tags", ErrorCode.INVALID_TYPE, "Must be an array of strings", [1, 2], 9),
+            RowError(9, None, ErrorCode.MALFORMED_ROW, "Unreadable JSON", None, None),
+        ],
+        error_count=60, warnings=["Unknown column 'nickname' ignored"],
+        failure=None, version=3, locked_by="worker-7@host-a", locked_at=T0 + timedelta(minutes=1),
+        # A non-UTC offset: the same instant must come back (as UTC).
+        heartbeat_at=datetime(2024, 1, 15, 12, 34, 56, 789000, tzinfo=timezone(timedelta(hours=2))),
+        attempts=2, checkpoint=1500, resumed_from=1000, started_at=T0 + timedelta(seconds=30),
+        completed_at=None, result_key=None, expires_at=T0 + timedelta(days=7),
+    )
+
+
+def test_added_job_reads_back_equal_when_every_field_is_set(job_repository: JobRepository) -> None:
+    job = full_job()
+    job_repository.add(job)
+
+    stored = job_repository.get(job.id)
+
+    assert stored == job
+    assert all(isinstance(error.code, ErrorCode) for error in stored.errors)
+    assert stored.fields == ("id", "slug", "title")
+
+
+def test_added_job_reads_back_equal_when_only_required_fields_are_set(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job(kind=JobKind.EXPORT, format="json")
+    job_repository.add(job)
+
+    assert job_repository.get(job.id) == job
+
+
+def test_get_raises_not_found_when_job_is_unknown(job_repository: JobRepository) -> None:
+    with pytest.raises(NotFound):
+        job_repository.get("0b9e4c2a-58a5-4b8e-bd39-5f4b8f3d2c10")
+
+
+def test_add_raises_conflict_when_id_is_taken(job_repository: JobRepository, new_job: NewJob) -> None:
+    job = new_job()
+    job_repository.add(job)
+
+    with pytest.raises(Conflict):
+        job_repository.add(new_job(id=job.id))
+
+
+def test_save_writes_changes_and_bumps_version(job_repository: JobRepository, new_job: NewJob) -> None:
+    job = new_job()
+    job_repository.add(job)
+
+    job.start("worker-1", T0 + timedelta(seconds=1))
+    job_repository.save(job)
+
+    assert job.version == 1
+    assert job_repository.get(job.id) == job
+    job_repository.save(job)
+    assert job_repository.get(job.id).version == 2
+
+
+def test_save_raises_stale_job_and_changes_nothing_when_someone_saved_first(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    first, second = job_repository.get(job.id), job_repository.get(job.id)
+    first.start("worker-1", T0 + timedelta(seconds=1))
+    job_repository.save(first)
+
+    second.cancel(T0 + timedelta(seconds=2))
+    with pytest.raises(StaleJob):
+        job_repository.save(second)
+
+    assert second.version == 0
+    assert job_repository.get(first.id) == first
+
+
+def test_save_raises_not_found_when_job_was_never_added(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    with pytest.raises(NotFound):
+        job_repository.save(new_job())
+
+
+def add_listing(job_repository: JobRepository, new_job: NewJob) -> list[Job]:
+    """Six jobs, one a minute apart; the last two share a creation time (ties go by id)."""
+    specs = [
+        (JobKind.IMPORT, "users", JobStatus.PENDING, 0),
+        (JobKind.EXPORT, "users", JobStatus.PENDING, 1),
+        (JobKind.IMPORT, "articles", JobStatus.PENDING, 2),
+        (JobKind.IMPORT, "users", JobStatus.PENDING, 3),
+        (JobKind.EXPORT, "comments", JobStatus.PENDING, 4),
+        (JobKind.IMPORT, "comments", JobStatus.PENDING, 4),
+    ]
+    jobs = []
+    for kind, resource, status, minute in specs:
+        at = T0 + timedelta(minutes=minute)
+        job = new_job(kind=kind, resource=resource, status=status, created_at=at, updated_at=at)
+        job_repository.add(job)
+        jobs.append(job)
+    return jobs
+
+
+def ids(jobs: list[Job]) -> list[str]:
+    return [job.id for job in jobs]
+
+
+def test_list_returns_newest_first_with_ties_by_id(job_repository: JobRepository, new_job: NewJob) -> None:
+    jobs = add_listing(job_repository, new_job)
+
+    listed = job_repository.list(JobFilter())
+
+    assert ids(listed) == ids(jobs[::-1])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (JobFilter(kind=JobKind.EXPORT), [4, 1]),
+        (JobFilter(resource="users"), [3, 1, 0]),
+        (JobFilter(kind=JobKind.IMPORT, resource="users"), [3, 0]),
+        (JobFilter(created_from=T0 + timedelta(minutes=2)), [5, 4, 3, 2]),
+        (JobFilter(created_to=T0 + timedelta(minutes=2)), [1, 0]),
+        (JobFilter(created_from=T0 + timedelta(minutes=1), created_to=T0 + timedelta(minutes=3)), [2, 1]),
+        (JobFilter(limit=2), [5, 4]),
+    ],
+    ids=["kind", "resource", "kind+resource", "created_from", "created_to", "created_range", "limit"],
+)
+def test_list_filters_when_asked(
+    job_repository: JobRepository, new_job: NewJob, query: JobFilter, expected: list[int]
+) -> None:
+    jobs = add_listing(job_repository, new_job)
+
+    assert ids(job_repository.list(query)) == [jobs[i].id for i in expected]
+
+
+def test_list_filters_by_status_when_asked(job_repository: JobRepository, new_job: NewJob) -> None:
+    jobs = add_listing(job_repository, new_job)
+    jobs[2].start("worker-1", T0 + timedelta(hours=1))
+    job_repository.save(jobs[2])
+
+    assert ids(job_repository.list(JobFilter(status=JobStatus.PROCESSING))) == [jobs[2].id]
+
+
+def test_list_pages_through_every_job_when_following_the_cursor(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    jobs = add_listing(job_repository, new_job)
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page = job_repository.list(JobFilter(after=after, limit=2))
+        if not page:
+            break
+        pages.append(ids(page))
+        after = page[-1].id
+
+    assert pages == [ids(jobs[5:3:-1]), ids(jobs[3:1:-1]), ids(jobs[1::-1])]
+
+
+def test_list_raises_invalid_request_when_cursor_is_unknown(job_repository: JobRepository) -> None:
+    with pytest.raises(InvalidRequest):
+        job_repository.list(JobFilter(after="0b9e4c2a-58a5-4b8e-bd39-5f4b8f3d2c10"))
+
+
+def test_find_returns_one_state_least_recently_updated_first(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    jobs = add_listing(job_repository, new_job)
+    jobs[0].start("worker-1", T0 + timedelta(hours=2))
+    job_repository.save(jobs[0])
+    jobs[3].start("worker-2", T0 + timedelta(hours=1))
+    job_repository.save(jobs[3])
+
+    assert ids(job_repository.find(JobStatus.PROCESSING)) == [jobs[3].id, jobs[0].id]
+    assert ids(job_repository.find(JobStatus.PENDING, limit=3)) == ids([jobs[1], jobs[2], jobs[4]])
+    assert job_repository.find(JobStatus.COMPLETED) == []
+
+
+def error(row: int, field: str = "email") -> RowError:
+    return RowError(row, field, ErrorCode.INVALID_FORMAT, "Invalid email format", f"bad-{row}", row + 1)
+
+
+def test_errors_pages_in_row_order_when_batches_arrive_out_of_order(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    record_store.commit_batch(job, [], [(error(r), {"email": f"bad-{r}"}) for r in (5, 3, 9)])
+    record_store.commit_batch(job, [], [(error(r), {"email": f"bad-{r}"}) for r in (1, 7)])
+
+    assert [e.row for e in job_repository.errors(job.id)] == [1, 3, 5, 7, 9]
+    assert job_repository.errors(job.id, offset=1, limit=2) == [error(3), error(5)]
+    assert job_repository.errors(job.id, offset=5) == []
+    assert job_repository.errors("0b9e4c2a-58a5-4b8e-bd39-5f4b8f3d2c10") == []
+
+
+def test_error_rows_streams_every_error_with_its_raw_row_in_row_order(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    # More than one read chunk, and two errors on one row keep the order they were written in.
+    second = list(range(1, 2501, 2))
+    first = list(range(2, 2501, 2))
+    record_store.commit_batch(job, [], [(error(r), {"row": r, "email": f"bad-{r}"}) for r in first])
+    record_store.commit_batch(job, [], [(error(r), {"row": r}) for r in second] +
+                              [(error(1, "name"), None)])
+
+    streamed = list(job_repository.error_rows(job.id))
+
+    assert [e.row for e, _raw in streamed] == [1, 1, *range(2, 2501)]
+    assert streamed[0] == (error(1), {"row": 1})
+    assert streamed[1] == (error(1, "name"), None)
+    assert streamed[2] == (error(2), {"row": 2, "email": "bad-2"})
+
+
+def test_error_rows_keeps_values_json_cannot_hold_as_text(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    when = datetime(2024, 1, 15, tzinfo=UTC)
+    raw = {"email": "x", "age": 41, "score": 1.5, "ok": True, "none": None, "tags": ["a", "b"],
+           "when": when, "price": Decimal("9.99"), "nested": {"list": ("p", 1)}}
+    weird = RowError(1, "email", ErrorCode.INVALID_FORMAT, "Invalid email format", Decimal("1.5"), 2)
+
+    record_store.commit_batch(job, [], [(weird, raw)])
+
+    [(stored_error, stored_raw)] = list(job_repository.error_rows(job.id))
+    assert stored_error.value == "1.5"
+    assert stored_raw == {"email": "x", "age": 41, "score": 1.5, "ok": True, "none": None,
+                          "tags": ["a", "b"], "when": str(when), "price": "9.99",
+                          "nested": {"list": ["p", 1]}}
+    assert list(stored_raw) == list(raw)  # column order survives, for the error report

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from bulkio.domain.errors import SourceUnreadable
+from bulkio.domain.rows import MalformedRow, SourceRow
+from bulkio.formats import Format, open_rows, precheck
+
+from .samples import read
+
+
+def check(data: bytes) -> None:
+    precheck(lambda: io.BytesIO(data), Format.JSON)
+
+
+def test_each_element_is_one_row_when_root_is_an_array_of_objects() -> None:
+    rows = read(b'\xef\xbb\xbf [{"n": 1.5, "ok": true, "tags": ["a"]},\n {"n": 2, "x": null}]', Format.JSON)
+    assert rows == [SourceRow(1, {"n": 1.5, "ok": True, "tags": ["a"]}), SourceRow(2, {"n": 2, "x": None})]
+    assert isinstance(rows[0].values["n"], float)
+
+
+def test_no_rows_are_read_when_array_is_empty() -> None:
+    assert read(b" [ ] ", Format.JSON) == []
+
+
+def test_row_is_malformed_when_element_is_not_an_object() -> None:
+    rows = read(b'[{"a": 1}, "text", [1], 3, null, {"a": 2}]', Format.JSON)
+    assert rows[1] == MalformedRow(2, "element 2 is not a JSON object (found a string)", '"text"')
+    assert [type(r).__name__ for r in rows] == ["SourceRow"] + ["MalformedRow"] * 4 + ["SourceRow"]
+    assert rows[5] == SourceRow(6, {"a": 2})
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [(b'{"a": 1}', "an object"), (b'"text"', "a string"), (b"-12", "a number"), (b"true", "a boolean"),
+     (b"null", "null")],
+)
+def test_source_unreadable_is_raised_when_root_is_not_an_array(data: bytes, found: str) -> None:
+    with pytest.raises(SourceUnreadable, match=f"must be an array of objects; found {found}"):
+        open_rows(io.BytesIO(data), Format.JSON)
+
+
+def test_source_unreadable_is_raised_when_syntax_breaks_mid_array() -> None:
+    rows = open_rows(io.BytesIO(b'[{"a": 1}, {"a": 2,}]'), Format.JSON)
+    with pytest.raises(SourceUnreadable, match="invalid JSON"):
+        list(rows)
+
+
+@pytest.mark.parametrize(
+    ("data", "offset"),
+    [
+        (b'[{"a": 1}, {"b": tru }]', 20),
+        (b'[{"a": 1}, {"b": true }', 23),
+        (b'[{"a": 1} {"a": 2}]', 10),
+        (b'[{"a": "caf\xe9"}]', None),
+        (b"[\f]", 1),
+        (b'[{"a": "x"}] trailing', 15),  # noticed at the "a" of "tra"
+    ],
+)
+def test_precheck_reports_the_byte_when_json_is_invalid(data: bytes, offset: int | None) -> None:
+    with pytest.raises(SourceUnreadable, match="invalid JSON at byte") as caught:
+        check(data)
+    if offset is not None:
+        assert f"at byte {offset}:" in str(caught.value)
+
+
+def test_precheck_finds_the_byte_when_the_error_is_far_into_a_large_file() -> None:
+    body = b",".join([b'{"email": "someone@example.com"}'] * 10_000)
+    data = b"[" + body + b',{"email" "x"}]'
+    # The parser notices once the string after the missing colon is complete (its closing quote).
+    with pytest.raises(SourceUnreadable, match=f"at byte {len(body) + 13}:.*colon"):
+        check(data)
+
+
+def test_precheck_passes_when_json_is_valid_even_if_not_an_array() -> None:
+    check(b'[{"a": [1, {"b": null}]}, 2]')
+    check(b'{"a": 1}')
+
+
+def test_source_unreadable_is_raised_when_precheck_gets_an_empty_file() -> None:
+    with pytest.raises(SourceUnreadable, match="empty"):
+        check(b"")
+
+
+def test_precheck_does_nothing_when_format_is_not_json() -> None:
+    precheck(lambda: io.BytesIO(b"not, json\n"), Format.CSV)
+    precheck(lambda: io.BytesIO(b"{broken\n"), Format.NDJSON)
+
+
+def test_source_unreadable_is_raised_when_text_is_not_utf8() -> None:
+    with pytest.raises(SourceUnreadable):
+        read(b'[{"a": "caf\xe9"}]', Format.JSON)
+
+
+def test_precheck_looks_through_gzip_when_input_is_compressed() -> None:
+    check(gzip.compress(b'[{"a": 1}]'))
+    with pytest.raises(SourceUnreadable, match="invalid JSON at byte 9"):
+        check(gzip.compress(b'[{"a": 1}'))
