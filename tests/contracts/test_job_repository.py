@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
@@ -23,7 +24,8 @@ def full_job() -> Job:
         id="6f1c1a8e-8a1d-4a53-9d0f-3d8e2f6f4b11", kind=JobKind.IMPORT, resource="articles",
         format="ndjson", created_at=T0, updated_at=T0 + timedelta(minutes=5),
         status=JobStatus.PROCESSING, phase=Phase.WRITING, source="uploads/6f1c.ndjson.gz",
-        source_name="articles.ndjson.gz", source_size=10_485_760, dry_run=True,
+        source_name="articles.ndjson.gz", source_url="https://example.com/articles.ndjson.gz",
+        source_size=10_485_760, dry_run=True,
         filters={"status": "published", "authorId": "7a0c0c36-6d42-4d6e-a8a5-2f3b5a0d9e01"},
         fields=("id", "slug", "title"),
         counters=Counters(total=0, processed=1500, successful=1400, failed=60, skipped=40,
@@ -35,12 +37,26 @@ def full_job() -> Job:
             RowError(9, None, ErrorCode.MALFORMED_ROW, "Unreadable JSON", None, None),
         ],
         error_count=60, warnings=["Unknown column 'nickname' ignored"],
-        failure=None, version=3, locked_by="worker-7@host-a", locked_at=T0 + timedelta(minutes=1),
+        failure="Worker lost", version=3, locked_by="worker-7@host-a", locked_at=T0 + timedelta(minutes=1),
         # A non-UTC offset: the same instant must come back (as UTC).
         heartbeat_at=datetime(2024, 1, 15, 12, 34, 56, 789000, tzinfo=timezone(timedelta(hours=2))),
         attempts=2, checkpoint=1500, resumed_from=1000, started_at=T0 + timedelta(seconds=30),
-        completed_at=None, result_key=None, expires_at=T0 + timedelta(days=7),
+        run_started_at=T0 + timedelta(minutes=1),
+        completed_at=T0 + timedelta(hours=1), result_key="results/6f1c.csv",
+        expires_at=T0 + timedelta(days=7),
     )
+
+
+def test_full_job_sets_every_attribute_so_new_ones_cannot_be_forgotten() -> None:
+    job, bare = full_job(), Job(id="x", kind=JobKind.IMPORT, resource="users", format="csv",
+                                created_at=T0, updated_at=T0)
+
+    left_default = [
+        a.name for a in attrs.fields(Job)
+        if a.default is not attrs.NOTHING and getattr(job, a.name) == getattr(bare, a.name)
+    ]
+
+    assert left_default == []
 
 
 def test_added_job_reads_back_equal_when_every_field_is_set(job_repository: JobRepository) -> None:

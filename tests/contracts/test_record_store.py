@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -340,3 +342,52 @@ def test_postgres_batches_go_through_copy_and_a_staging_table(
     assert len(stored) == 2500
     assert stored[7]["tags"] == tags
     assert stored[7]["title"] == "Tab\there 7\nnext"
+
+
+def test_postgres_commit_batch_runs_again_when_it_loses_a_deadlock(
+    pg_engine: sa.Engine, new_job: NewJob
+) -> None:
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
+    jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine, backoff=lambda _: 0.01)
+    seed = started(jobs, new_job())
+    store.commit_batch(seed, [user("a@x.io", 1), user("b@x.io", 2)], [])
+    job = started(jobs, new_job())
+    failures: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            store.commit_batch(job, [user("a@x.io", 1, name="Batch"), user("b@x.io", 2, name="Batch")], [])
+        except BaseException as err:  # reported to the test thread below
+            failures.append(err)
+
+    with pg_engine.connect() as other:
+        # The other transaction waits longer before checking for deadlocks, so the batch is
+        # the one PostgreSQL aborts.
+        other.exec_driver_sql("SET deadlock_timeout = '20s'")
+        other.exec_driver_sql("UPDATE users SET name = 'Other' WHERE email = 'b@x.io'")
+        worker = threading.Thread(target=commit)
+        worker.start()
+        wait_until_blocked(pg_engine)  # the batch holds a@x.io and waits for b@x.io
+        other.exec_driver_sql("UPDATE users SET name = 'Other' WHERE email = 'a@x.io'")
+        other.commit()
+        worker.join(timeout=30)
+
+    assert failures == []
+    assert job.version == 1
+    assert {r["name"] for r in store.stream(ExportQuery(USERS))} == {"Batch"}
+
+
+def wait_until_blocked(engine: sa.Engine) -> None:
+    deadline = time.monotonic() + 10
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            ).scalar()
+            if waiting:
+                return
+            conn.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the batch never waited for the lock")

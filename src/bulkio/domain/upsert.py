@@ -77,8 +77,7 @@ def plan_batch(
     errors: list[RowError] = []
     created = updated = 0
     claimed_ids: dict[str, Any] = {}
-    for k in sorted(latest, key=str):
-        row = latest[k]
+    for k, row in sorted(latest.items(), key=lambda item: item[1].number):
         record = dict(row.record or {})
         existing = by_key.get(k)
         given_id = record.get("id")
@@ -101,6 +100,7 @@ def plan_batch(
         else:
             updated += 1
             writes.append(record)
+    writes.sort(key=lambda record: str(record[key]))
     return BatchPlan(tuple(writes), created, updated, skipped, tuple(errors))
 
 

@@ -3,6 +3,14 @@
 The broker is built by the container and set before the actor is declared (an actor declared
 earlier would silently bind to a default broker); the actor is declared inside `declare` so that
 importing this module builds nothing.
+
+Dramatiq's options, chosen on purpose:
+- `time_limit` 6 h: a 1M-row import outlives Dramatiq's 10-minute default; a dead worker is
+  found by its lapsed lease (JOB_STALE_LOCK_THRESHOLD_MS), not by this limit.
+- no `max_age`: it counts from the first enqueue, so a recovered job's message would be dropped.
+- retries with backoff: the runner re-raises `Unavailable` (database, S3 or Redis away) after
+  putting the job back to pending. A redelivery after a crash is not a retry: the attempt limit
+  lives in the database (JOB_MAX_ATTEMPTS), and the optimistic claim drops duplicate messages.
 """
 
 from __future__ import annotations
@@ -18,7 +26,10 @@ from bulkio.container import Container
 
 QUEUE = "bulkio"
 ACTOR = "run_job"
-TIME_LIMIT_MS = 6 * 60 * 60 * 1000  # a 1M-row job on a slow disk; the lease, not this, detects death
+TIME_LIMIT_MS = 6 * 60 * 60 * 1000
+MAX_RETRIES = 5
+MIN_BACKOFF_MS, MAX_BACKOFF_MS = 1_000, 60_000
+IDLE_POLL_MS = 200  # how long a consumer blocks on an empty queue: also the stop latency
 
 log = logging.getLogger("bulkio.worker")
 
@@ -30,8 +41,8 @@ def declare(broker: Any, container: Container) -> Any:
         container.runner().run(job_id)
 
     return dramatiq.actor(
-        run_job, broker=broker, actor_name=ACTOR, queue_name=QUEUE,
-        time_limit=TIME_LIMIT_MS, max_retries=5, min_backoff=1_000, max_backoff=60_000,
+        run_job, broker=broker, actor_name=ACTOR, queue_name=QUEUE, time_limit=TIME_LIMIT_MS,
+        max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS,
     )
 
 
@@ -44,24 +55,55 @@ def sweep_forever(container: Container, every_s: float, stop: threading.Event) -
             log.exception("sweep failed")
 
 
+class JobWorker:
+    """Dramatiq worker threads and the sweep thread of one process, started and stopped."""
+
+    def __init__(self, container: Container, threads: int, sweep_every_s: float) -> None:
+        self._container, self._threads, self._sweep_every_s = container, threads, sweep_every_s
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self._worker: dramatiq.Worker | None = None
+
+    def start(self) -> None:
+        """Sweep once, then consume the queue and sweep every `sweep_every_s` in the background."""
+        broker = self._container.broker()
+        if broker is None:
+            raise RuntimeError("bulkio worker needs REDIS_URL (or REDIS_HOST): the embedded set "
+                               "runs its worker inside `bulkio serve` and the Python API")
+        dramatiq.set_broker(broker)
+        declare(broker, self._container)
+        self._container.sweeper().sweep()
+        self._sweeper = threading.Thread(
+            target=sweep_forever, args=(self._container, self._sweep_every_s, self._stop),
+            daemon=True, name="bulkio-sweep",
+        )
+        self._sweeper.start()
+        self._worker = dramatiq.Worker(broker, worker_threads=self._threads,
+                                       worker_timeout=IDLE_POLL_MS)
+        self._worker.start()
+        log.info("worker %s consuming queue %s with %d threads",
+                 self._container.settings().jobs.worker_id, QUEUE, self._threads)
+
+    def stop(self, timeout_s: float = 600.0) -> None:
+        """Stop consuming and sweeping; wait up to `timeout_s` for jobs in flight."""
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.stop(timeout=int(timeout_s * 1000))
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=timeout_s)
+        log.info("worker %s stopped", self._container.settings().jobs.worker_id)
+
+
 def run(container: Container, threads: int, sweep_every_s: float) -> None:
     """Consume jobs until SIGTERM or SIGINT."""
-    broker = container.broker()
-    if broker is None:
-        raise SystemExit("bulkio worker needs REDIS_URL (or REDIS_HOST): the embedded set "
-                         "runs its worker inside `bulkio serve` and the Python API")
-    dramatiq.set_broker(broker)
-    declare(broker, container)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    container.sweeper().sweep()
-    sweeper = threading.Thread(target=sweep_forever, args=(container, sweep_every_s, stop),
-                               daemon=True, name="bulkio-sweep")
-    sweeper.start()
-    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=200)
-    worker.start()
-    log.info("worker %s consuming queue %s with %d threads",
-             container.settings().jobs.worker_id, QUEUE, threads)
-    stop.wait()
+    worker = JobWorker(container, threads, sweep_every_s)
+    try:
+        worker.start()
+    except RuntimeError as err:
+        raise SystemExit(str(err)) from err
+    while not stop.wait(1.0):  # a timed wait keeps the main thread responsive to signals
+        pass
     worker.stop()

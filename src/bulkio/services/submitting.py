@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from attrs import frozen
 
-from bulkio.domain.errors import BulkioError, EmptySource, InvalidRequest
+from bulkio.domain.errors import BulkioError, EmptySource, InvalidRequest, SourceUnreadable
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
@@ -85,8 +85,8 @@ class JobSubmitter:
         else:
             try:
                 fmt = detect_format(None, urlsplit(url).path, b"").value
-            except InvalidRequest:
-                fmt = ""  # settled by sniffing once the file is fetched
+            except (InvalidRequest, SourceUnreadable):
+                fmt = ""  # no telling extension: settled by sniffing once the file is fetched
         job_id = self._ids.new_id()
         job = self._new(job_id, JobKind.IMPORT, resource, fmt, dry_run=dry_run,
                         source=f"uploads/{job_id}", source_url=url)

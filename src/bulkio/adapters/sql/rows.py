@@ -58,7 +58,8 @@ def job_to_row(job: Job) -> dict[str, Any]:
     return {
         "id": job.id, "kind": job.kind.value, "resource": job.resource, "format": job.format,
         "status": job.status.value, "phase": job.phase.value, "source": job.source,
-        "source_name": job.source_name, "source_size": job.source_size, "dry_run": job.dry_run,
+        "source_name": job.source_name, "source_url": job.source_url,
+        "source_size": job.source_size, "dry_run": job.dry_run,
         "filters": jsonable(job.filters), "fields": None if job.fields is None else list(job.fields),
         "counters": _converter.unstructure(job.counters),
         "errors": [error_to_json(e) for e in job.errors], "error_count": job.error_count,
@@ -66,7 +67,8 @@ def job_to_row(job: Job) -> dict[str, Any]:
         "locked_by": job.locked_by, "locked_at": to_utc(job.locked_at),
         "heartbeat_at": to_utc(job.heartbeat_at), "attempts": job.attempts,
         "checkpoint": job.checkpoint, "resumed_from": job.resumed_from,
-        "started_at": to_utc(job.started_at), "completed_at": to_utc(job.completed_at),
+        "started_at": to_utc(job.started_at), "run_started_at": to_utc(job.run_started_at),
+        "completed_at": to_utc(job.completed_at),
         "result_key": job.result_key, "expires_at": to_utc(job.expires_at),
         "created_at": to_utc(job.created_at), "updated_at": to_utc(job.updated_at),
     }
@@ -77,7 +79,8 @@ def job_to_domain(row: Mapping[str, Any]) -> Job:
         id=row["id"], kind=JobKind(row["kind"]), resource=row["resource"], format=row["format"],
         created_at=from_db_time(row["created_at"]), updated_at=from_db_time(row["updated_at"]),
         status=JobStatus(row["status"]), phase=Phase(row["phase"]), source=row["source"],
-        source_name=row["source_name"], source_size=row["source_size"], dry_run=row["dry_run"],
+        source_name=row["source_name"], source_url=row["source_url"],
+        source_size=row["source_size"], dry_run=row["dry_run"],
         filters=dict(row["filters"]),
         fields=None if row["fields"] is None else tuple(row["fields"]),
         counters=_converter.structure(row["counters"], Counters),
@@ -86,7 +89,9 @@ def job_to_domain(row: Mapping[str, Any]) -> Job:
         locked_by=row["locked_by"], locked_at=from_db_time(row["locked_at"]),
         heartbeat_at=from_db_time(row["heartbeat_at"]), attempts=row["attempts"],
         checkpoint=row["checkpoint"], resumed_from=row["resumed_from"],
-        started_at=from_db_time(row["started_at"]), completed_at=from_db_time(row["completed_at"]),
+        started_at=from_db_time(row["started_at"]),
+        run_started_at=from_db_time(row["run_started_at"]),
+        completed_at=from_db_time(row["completed_at"]),
         result_key=row["result_key"], expires_at=from_db_time(row["expires_at"]),
     )
 

@@ -1,0 +1,41 @@
+"""Bridges from Litestar's dependency injection to the container's providers."""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from bulkio.config import Settings
+from bulkio.services.exporting import ExportStreamer
+from bulkio.services.idempotency import IdempotentRequests
+from bulkio.services.jobs import JobService
+from bulkio.services.submitting import JobSubmitter
+
+
+def provide_submitter(state: State) -> JobSubmitter:
+    return state.container.submitter()
+
+
+def provide_jobs(state: State) -> JobService:
+    return state.container.job_service()
+
+
+def provide_streamer(state: State) -> ExportStreamer:
+    return state.container.export_streamer()
+
+
+def provide_idempotency(state: State) -> IdempotentRequests:
+    return state.container.idempotent_requests()
+
+
+def provide_settings(state: State) -> Settings:
+    return state.container.settings()
+
+
+DEPENDENCIES = {
+    "submitter": Provide(provide_submitter, sync_to_thread=False),
+    "jobs": Provide(provide_jobs, sync_to_thread=False),
+    "streamer": Provide(provide_streamer, sync_to_thread=False),
+    "idempotency": Provide(provide_idempotency, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}

@@ -1,0 +1,161 @@
+"""The OpenAPI document: Swagger UI with an API-key Authorize button, problem responses, and the
+request bodies and filter parameters the handlers parse themselves (derived from the resources)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    Components,
+    Operation,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Parameter,
+    RequestBody,
+    Schema,
+    SecurityScheme,
+)
+
+from bulkio.domain.resources import RESOURCES
+from bulkio.entrypoints.http.problems import PROBLEM_JSON
+from bulkio.entrypoints.http.views import Problem
+from bulkio.formats import Format
+
+API_KEY_SCHEME = "ApiKeyAuth"
+SECURITY = [{API_KEY_SCHEME: []}]
+RESOURCE_NAMES = sorted(RESOURCES)
+FORMATS = [f.value for f in Format]
+
+_PROBLEMS = {
+    400: "Malformed request (e.g. a body that is not valid JSON)",
+    401: "Missing or invalid X-API-Key",
+    404: "No such job or file",
+    409: "Conflict: the job cannot change state, or the Idempotency-Key is still in use",
+    413: "The upload is larger than MAX_UPLOAD_BYTES",
+    415: "Unsupported format (use csv, ndjson or json)",
+    422: "Invalid request: unknown resource, field or filter, empty file, reused Idempotency-Key",
+    503: "A dependency (database, storage, queue) is unavailable",
+}
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    """Response specs for these error statuses, as problem details."""
+    return {
+        code: ResponseSpec(Problem, description=_PROBLEMS[code], media_type=PROBLEM_JSON,
+                           generate_examples=False)
+        for code in codes
+    }
+
+
+def documented(body: RequestBody | None = None,
+               parameters: Sequence[Parameter] = ()) -> type[Operation]:
+    """An Operation class adding a request body or parameters the handler parses itself."""
+
+    @dataclass
+    class DocumentedOperation(Operation):
+        def __post_init__(self) -> None:
+            if body is not None:
+                self.request_body = body
+            if parameters:
+                self.parameters = [*(self.parameters or []), *parameters]
+
+    return DocumentedOperation
+
+
+def _string(**extra: object) -> Schema:
+    return Schema(type=OpenAPIType.STRING, **extra)  # type: ignore[arg-type]
+
+
+RESOURCE = _string(enum=RESOURCE_NAMES, description="users, articles or comments")
+FORMAT = _string(enum=FORMATS, description="csv, ndjson or json (default: from the file)")
+BOOLEAN = Schema(type=OpenAPIType.BOOLEAN)
+
+
+def filter_parameters() -> list[Parameter]:
+    """One optional query parameter per export filter any resource declares."""
+    owners: dict[str, list[str]] = {}
+    for resource in RESOURCES.values():
+        for flt in resource.filters:
+            owners.setdefault(flt.name, []).append(resource.name)
+    return [
+        Parameter(name=name, param_in="query", required=False, schema=_string(),
+                  description=f"Filter ({', '.join(owners[name])})")
+        for name in sorted(owners)
+    ]
+
+
+def _filters_schema() -> Schema:
+    properties = {p.name: _string(description=p.description) for p in filter_parameters()}
+    return Schema(type=OpenAPIType.OBJECT, properties=properties,  # type: ignore[arg-type]
+                  description="Filters by name; each resource accepts its own")
+
+
+IMPORT_BODY = RequestBody(
+    required=True,
+    description=(
+        "A file as multipart form data; or JSON naming a remote `fileUrl`; or the file itself "
+        "as the raw body (any other content type) with `resourceType` in the query."
+    ),
+    content={
+        "multipart/form-data": OpenAPIMediaType(schema=Schema(
+            type=OpenAPIType.OBJECT,
+            required=["file", "resourceType"],
+            properties={"file": _string(format="binary"), "resourceType": RESOURCE,  # type: ignore[arg-type]
+                        "format": FORMAT, "dryRun": BOOLEAN},
+        )),
+        "application/json": OpenAPIMediaType(schema=Schema(
+            type=OpenAPIType.OBJECT,
+            required=["resourceType", "fileUrl"],
+            properties={"resourceType": RESOURCE, "fileUrl": _string(format="uri"),  # type: ignore[arg-type]
+                        "format": FORMAT, "dryRun": BOOLEAN},
+        )),
+        "application/octet-stream": OpenAPIMediaType(schema=_string(format="binary")),
+    },
+)
+
+EXPORT_BODY = RequestBody(
+    required=True,
+    content={"application/json": OpenAPIMediaType(schema=Schema(
+        type=OpenAPIType.OBJECT,
+        required=["resourceType"],
+        properties={  # type: ignore[arg-type]
+            "resourceType": RESOURCE,
+            "format": _string(enum=FORMATS, default="ndjson"),
+            "filters": _filters_schema(),
+            "fields": Schema(type=OpenAPIType.ARRAY, items=_string(),
+                             description="Columns to export, in order (default: all)"),
+        },
+    ))},
+)
+
+
+def _version() -> str:
+    try:
+        return version("bulkio")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="bulkio",
+        version=_version(),
+        description=(
+            "Bulk import and export of users, articles and comments. Authenticate with the "
+            "`X-API-Key` header (the Authorize button). Errors are RFC 9457 problem details."
+        ),
+        path="/api",
+        render_plugins=[SwaggerRenderPlugin(path="/docs"), JsonRenderPlugin(path="/openapi.json")],
+        components=Components(security_schemes={
+            API_KEY_SCHEME: SecurityScheme(
+                type="apiKey", name="X-API-Key", security_scheme_in="header",
+                description="One of the keys in API_KEY",
+            ),
+        }),
+        use_handler_docstrings=True,
+    )

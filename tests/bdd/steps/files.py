@@ -1,0 +1,78 @@
+"""Given steps that put a file in front of bulkio: written out, compressed, generated."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from pytest_bdd import given, parsers
+
+from .tables import encode_table
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _format_of(name: str) -> str:
+    return {"csv": "csv", "ndjson": "ndjson", "jsonl": "ndjson", "json": "json"}[
+        name.removesuffix(".gz").rsplit(".", 1)[-1]]
+
+
+def save(files: dict[str, Path], folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    files[name] = path
+    return path
+
+
+def _text(docstring: str) -> bytes:
+    return (docstring + "\n").encode("utf-8")
+
+
+@given(parsers.parse('a file "{name}" with:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
+    save(files, files_dir, name, _text(docstring))
+
+
+@given(parsers.parse('a file "{name}" that starts with a byte order mark and holds:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
+    save(files, files_dir, name, BOM + _text(docstring))
+
+
+@given(parsers.parse('a file "{name}" with Windows line endings and:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
+    save(files, files_dir, name, _text(docstring).replace(b"\n", b"\r\n"))
+
+
+@given(parsers.parse('a gzip-compressed file "{name}" with:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
+    save(files, files_dir, name, gzip.compress(_text(docstring)))
+
+
+@given(parsers.parse('a file "{name}" holding these records:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, datatable: list[list[str]]) -> None:
+    data = encode_table(datatable, _format_of(name))
+    save(files, files_dir, name, gzip.compress(data) if name.endswith(".gz") else data)
+
+
+@given(parsers.parse('a file "{name}" with one article whose body has {count:d} words'))
+def _(files: dict[str, Path], files_dir: Path, name: str, count: int,
+      known_ids: dict[str, str]) -> None:
+    article = {"slug": "long-read", "title": "A long read", "author_id": known_ids["author"],
+               "status": "draft", "body": " ".join(f"word{i}" for i in range(count))}
+    save(files, files_dir, name, json.dumps(article).encode("utf-8") + b"\n")
+
+
+@given(parsers.parse('a file "{name}" with one comment whose body has {count:d} characters'))
+def _(files: dict[str, Path], files_dir: Path, name: str, count: int,
+      known_ids: dict[str, str]) -> None:
+    comment = {"article_id": known_ids["article"], "user_id": known_ids["author"], "body": "c" * count}
+    save(files, files_dir, name, json.dumps(comment).encode("utf-8") + b"\n")
+
+
+@given(parsers.parse('a file "{name}" with {bad:d} users whose email is invalid and {good:d} valid users'))
+def _(files: dict[str, Path], files_dir: Path, name: str, bad: int, good: int) -> None:
+    lines = ["email,name,role"]
+    lines += [f"user{i}-at-example.com,User {i},reader" for i in range(1, bad + 1)]
+    lines += [f"user{i}@example.com,User {i},reader" for i in range(bad + 1, bad + good + 1)]
+    save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))

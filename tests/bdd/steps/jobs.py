@@ -1,0 +1,145 @@
+"""Import jobs: start them, wait for them, read their status, counters, errors and reports."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from bulkio.api import Bulkio
+from bulkio.domain.errors import BulkioError
+from bulkio.domain.jobs import Job, JobStatus
+from pytest_bdd import parsers, then, when
+
+from .files import save
+from .tables import decode_file, encode_records, rows_of, text_of
+
+TIMEOUT = 30
+RESOURCE = "(?P<resource>users|articles|comments)"
+
+
+def run_import(bio: Bulkio, path: Path, resource: str, fmt: str | None = None,
+               dry_run: bool = False) -> Job:
+    return bio.wait(bio.import_file(path, resource=resource, format=fmt, dry_run=dry_run).id,
+                    timeout=TIMEOUT)
+
+
+@when(parsers.re(rf'I import "(?P<name>[^"]+)" as {RESOURCE} in (?P<fmt>\w+) format'), target_fixture="job")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, fmt: str) -> Job:
+    return run_import(bio, files[name], resource, fmt)
+
+
+@when(parsers.re(rf'I import "(?P<name>[^"]+)" as {RESOURCE}( again)?'), target_fixture="job")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:
+    return run_import(bio, files[name], resource)
+
+
+@when(parsers.parse('I import the content of "{name}" without a file name as {resource}'),
+      target_fixture="job")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:
+    stream = io.BytesIO(files[name].read_bytes())
+    return bio.wait(bio.import_file(stream, resource=resource).id, timeout=TIMEOUT)
+
+
+@when(parsers.parse('I validate "{name}" as {resource}'), target_fixture="job")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:
+    return run_import(bio, files[name], resource, dry_run=True)
+
+
+@when(parsers.parse('I try to import "{name}" as {resource} in {fmt} format'), target_fixture="refusal")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, fmt: str) -> BulkioError:
+    try:
+        bio.import_file(files[name], resource=resource, format=fmt)
+    except BulkioError as err:
+        return err
+    raise AssertionError("the import was accepted")
+
+
+@then(parsers.parse('the request is refused because "{reason}"'))
+def _(refusal: BulkioError, reason: str) -> None:
+    assert reason in str(refusal), str(refusal)
+
+
+@then(parsers.parse("the import job is {status}"))
+def _(job: Job, status: str) -> None:
+    assert job.status is JobStatus(status), (job.status, job.failure, job.errors[:5])
+
+
+@then("the import job was a dry run")
+def _(job: Job) -> None:
+    assert job.dry_run
+
+
+@then(parsers.parse('the import job failed because "{reason}"'))
+def _(job: Job, reason: str) -> None:
+    assert job.status is JobStatus.FAILED
+    assert job.failure is not None and reason in job.failure, job.failure
+
+
+@then("the import job counts:")
+def _(job: Job, datatable: list[list[str]]) -> None:
+    (wanted,) = rows_of(datatable)
+    got = {name: getattr(job.counters, name) for name in wanted}
+    assert got == {name: int(value) for name, value in wanted.items()}, job.errors[:5]
+
+
+@then("the row errors are:")
+def _(job: Job, datatable: list[list[str]]) -> None:
+    columns = datatable[0]
+    got = [{c: text_of(getattr(e, c)) for c in columns} for e in job.errors]
+    assert got == rows_of(datatable), got
+
+
+@then("the import job reports no row errors")
+def _(job: Job) -> None:
+    assert (job.errors, job.counters.failed) == ([], 0)
+
+
+@then(parsers.parse('the import job warns that the column "{column}" was ignored'))
+def _(job: Job, column: str) -> None:
+    assert any(column in warning for warning in job.warnings), job.warnings
+
+
+@then("the import job has no warnings")
+def _(job: Job) -> None:
+    assert job.warnings == []
+
+
+@then(parsers.parse("the import job shows the first {count:d} errors"))
+def _(job: Job, count: int) -> None:
+    assert [e.row for e in job.errors] == list(range(1, count + 1))
+
+
+@then(parsers.parse("all {count:d} errors of the import job can be listed"))
+def _(bio: Bulkio, job: Job, count: int) -> None:
+    listed = bio.errors(job.id, 0, 100) + bio.errors(job.id, 100, 100)
+    assert [e.row for e in listed] == list(range(1, count + 1))
+
+
+@when(parsers.parse("I download the error report as {fmt}"), target_fixture="report")
+def _(bio: Bulkio, job: Job, fmt: str) -> dict[str, Any]:
+    return {"format": fmt, "records": decode_file(b"".join(bio.error_report(job.id, fmt)), fmt)}
+
+
+@then("the error report lists:")
+def _(report: dict[str, Any], datatable: list[list[str]]) -> None:
+    columns = datatable[0]
+    got = [{c: text_of(record.get(c)) for c in columns} for record in report["records"]]
+    assert got == rows_of(datatable)
+
+
+@then(parsers.parse("the error report has {count:d} rows"))
+def _(report: dict[str, Any], count: int) -> None:
+    assert len(report["records"]) == count
+
+
+@when("I correct the error report:")
+def _(report: dict[str, Any], datatable: list[list[str]]) -> None:
+    by_row = {str(r["_error_row"]): r for r in report["records"]}
+    for fix in rows_of(datatable):
+        by_row[fix["_error_row"]][fix["column"]] = fix["value"]
+
+
+@when(parsers.parse('I save the corrected error report as "{name}"'))
+def _(report: dict[str, Any], files: dict[str, Path], files_dir: Path, name: str) -> None:
+    save(files, files_dir, name, encode_records(report["records"], report["format"]))

@@ -1,0 +1,5 @@
+"""Acceptance: importing articles."""
+
+from pytest_bdd import scenarios
+
+scenarios("articles/import_articles.feature")

@@ -1,0 +1,5 @@
+"""Acceptance: importing users."""
+
+from pytest_bdd import scenarios
+
+scenarios("users/import_users.feature")

@@ -1,0 +1,151 @@
+"""Submitting, running, cancelling and sweeping jobs on in-memory adapters."""
+
+from __future__ import annotations
+
+import pytest
+
+from bulkio.domain.errors import (
+    EmptySource, InvalidTransition, TooLarge, UnknownResource, UnsupportedFormat,
+)
+from bulkio.domain.jobs import JobStatus
+from bulkio.services.settings import JobSettings
+
+CSV = "email,name,role\na@example.com,A,admin\n"
+
+
+def test_a_job_is_stored_pending_and_enqueued_when_a_file_is_uploaded(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    assert (job.status, job.format, job.source_size) == (JobStatus.PENDING, "csv", len(CSV))
+    assert world.queue.sent == [job.id]
+
+
+@pytest.mark.parametrize(("resource", "chunks", "fmt", "error"), [
+    ("users", [b""], None, EmptySource),
+    ("users", [CSV.encode()], "xml", UnsupportedFormat),
+    ("people", [CSV.encode()], None, UnknownResource),
+])
+def test_nothing_is_stored_when_an_upload_is_refused(world, resource, chunks, fmt, error) -> None:
+    with pytest.raises(error):
+        world.submitter.import_upload(resource, chunks, "f.csv", fmt)
+    assert world.queue.sent == []
+    assert not list((world.storage.root if hasattr(world.storage, "root") else
+                     world.storage._root).rglob("*.csv"))
+
+
+def test_an_upload_is_refused_when_it_is_over_the_size_limit(world) -> None:
+    world.settings = JobSettings(max_upload_bytes=10)
+    with pytest.raises(TooLarge):
+        world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    assert world.queue.sent == []
+
+
+def test_a_pending_job_is_cancelled_and_never_runs_when_cancelled(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    world.service.cancel(job.id)
+    world.run_all()
+    assert world.jobs.get(job.id).status is JobStatus.CANCELLED
+    assert world.jobs.get(job.id).counters.processed == 0
+
+
+def test_cancelling_is_refused_when_the_job_has_completed(world) -> None:
+    job = world.upload("users", CSV)
+    with pytest.raises(InvalidTransition):
+        world.service.cancel(job.id)
+
+
+def test_a_job_runs_once_when_its_message_arrives_twice(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    world.queue.sent.append(job.id)
+    world.run_all()
+    done = world.jobs.get(job.id)
+    assert (done.status, done.attempts, done.counters.created) == (JobStatus.COMPLETED, 1, 1)
+
+
+def test_nothing_runs_when_another_worker_holds_the_job(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    with world.lock.hold(job.id, "other-worker"):
+        world.runner.run(job.id)
+    assert world.jobs.get(job.id).status is JobStatus.PENDING
+
+
+def test_a_job_fails_with_a_reason_when_it_used_up_its_attempts(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    stored = world.jobs.get(job.id)
+    stored.attempts = world.settings.max_attempts
+    world.jobs.save(stored)
+    world.run_all()
+    failed = world.jobs.get(job.id)
+    assert failed.status is JobStatus.FAILED
+    assert "gave up after 5 attempts" in (failed.failure or "")
+
+
+def test_a_url_import_fails_with_a_reason_when_the_url_cannot_be_fetched(world) -> None:
+    job = world.submitter.import_url("users", "https://example.com/missing.csv")
+    world.run_all()
+    failed = world.jobs.get(job.id)
+    assert failed.status is JobStatus.FAILED and failed.failure
+
+
+def test_a_url_import_detects_its_format_when_the_url_does_not_say(world) -> None:
+    world.fetcher = type(world.fetcher)({"https://example.com/data": b'{"email":"u@example.com",'
+                                         b'"name":"U","role":"reader"}\n'})
+    job = world.submitter.import_url("users", "https://example.com/data")
+    world.run_all()
+    done = world.jobs.get(job.id)
+    assert (done.status, done.format, done.counters.created) == (JobStatus.COMPLETED, "ndjson", 1)
+
+
+def test_a_stale_job_is_recovered_and_enqueued_when_its_worker_stopped(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    world.queue.sent.clear()
+    stored = world.jobs.get(job.id)
+    stored.start("dead-worker", world.clock.now())
+    world.jobs.save(stored)
+    world.clock.advance(minutes=5)
+    assert world.sweeper.sweep().recovered == 0  # heartbeat still fresh enough
+    world.clock.advance(minutes=6)
+    report = world.sweeper.sweep()
+    assert (report.recovered, world.queue.sent) == (1, [job.id])
+    world.run_all()
+    done = world.jobs.get(job.id)
+    assert (done.status, done.attempts) == (JobStatus.COMPLETED, 2)
+
+
+def test_a_stale_job_fails_when_restarting_stale_jobs_is_off(world) -> None:
+    world.settings = JobSettings(restart_stale=False)
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    stored = world.jobs.get(job.id)
+    stored.start("dead-worker", world.clock.now())
+    world.jobs.save(stored)
+    world.clock.advance(hours=1)
+    assert world.sweeper.sweep().failed == 1
+    assert world.jobs.get(job.id).failure == "the worker stopped responding"
+
+
+def test_a_pending_job_is_enqueued_again_when_its_message_was_lost(world) -> None:
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    world.queue.sent.clear()
+    assert world.sweeper.sweep().requeued == 0
+    world.clock.advance(minutes=31)
+    assert world.sweeper.sweep().requeued == 1
+    assert world.queue.sent == [job.id]
+
+
+def test_an_export_job_writes_a_file_with_every_matching_record_when_it_runs(world) -> None:
+    world.upload("users", CSV + "b@example.com,B,reader\n")
+    job = world.submitter.export("users", "csv", {"role": "reader"}, ["email", "role"])
+    world.run_all()
+    done = world.jobs.get(job.id)
+    assert (done.status, done.counters.exported, done.counters.total) == (JobStatus.COMPLETED, 1, 1)
+    with world.storage.open_reader(done.result_key) as stream:
+        assert stream.read().decode().splitlines() == ["email,role", "b@example.com,reader"]
+    assert done.expires_at == world.clock.now() + world.settings.export_ttl
+
+
+def test_the_error_report_holds_each_failed_row_with_its_values_when_asked(world) -> None:
+    job = world.upload("users", CSV + "bad,B,boss\n")
+    report = b"".join(world.service.error_report(job.id, __import__("bulkio.formats").formats.Format.CSV))
+    lines = report.decode().splitlines()
+    assert lines[0].startswith("id,email,name,role,active,_error_row")
+    assert "bad" in lines[1] and "invalid_format" in lines[1] and "invalid_enum" in lines[1]
+    assert len(lines) == 2
