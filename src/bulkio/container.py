@@ -15,6 +15,7 @@ from bulkio.adapters.clock import SystemClock, Uuid4Ids
 from bulkio.config import Settings
 from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
+from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService
 from bulkio.services.runner import JobRunner
@@ -43,6 +44,12 @@ def _job_repository(engine: Any) -> Any:
     from bulkio.adapters.sql.jobs import SqlJobRepository
 
     return SqlJobRepository(engine)
+
+
+def _idempotency_store(engine: Any) -> Any:
+    from bulkio.adapters.sql.idempotency import SqlIdempotencyStore
+
+    return SqlIdempotencyStore(engine)
 
 
 def _storage(settings: Settings) -> Any:
@@ -125,6 +132,11 @@ class Container(containers.DeclarativeContainer):
     job_service = providers.Singleton(JobService, job_repository, storage, clock)
     export_streamer = providers.Singleton(ExportStreamer, record_store, job_settings)
     sweeper = providers.Singleton(Sweeper, job_repository, queue, clock, job_settings)
+    idempotency_store = providers.Singleton(_idempotency_store, engine)
+    idempotent_requests = providers.Singleton(
+        IdempotentRequests, idempotency_store, job_repository, clock,
+        providers.Callable(lambda s: s.idempotency_ttl, settings),
+    )
 
 
 def build(settings: Settings) -> Container:

@@ -37,7 +37,7 @@ def user(email: str, n: int = 0, **fields: Any) -> dict[str, Any]:
             **fields}
 
 
-def started(job_repository: JobRepository, job: Job) -> Job:
+def added(job_repository: JobRepository, job: Job) -> Job:
     job_repository.add(job)
     return job
 
@@ -45,7 +45,7 @@ def started(job_repository: JobRepository, job: Job) -> Job:
 def test_commit_batch_creates_records_when_keys_are_new(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     writes = [user("grace@example.com", 1), user("ada@example.com", 2, role="admin", active=False)]
 
     record_store.commit_batch(job, writes, [])
@@ -62,9 +62,9 @@ def test_commit_batch_creates_records_when_keys_are_new(
 def test_commit_batch_updates_by_natural_key_and_keeps_the_id(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    first = started(job_repository, new_job())
+    first = added(job_repository, new_job())
     record_store.commit_batch(first, [user("ada@example.com", 1, name="Ada")], [])
-    later = started(job_repository, new_job(created_at=T0 + timedelta(hours=1),
+    later = added(job_repository, new_job(created_at=T0 + timedelta(hours=1),
                                             updated_at=T0 + timedelta(hours=1)))
 
     record_store.commit_batch(later, [user("ada@example.com", 2, name="Ada Lovelace")], [])
@@ -80,7 +80,7 @@ def test_commit_batch_updates_by_natural_key_and_keeps_the_id(
 def test_commit_batch_keeps_the_last_write_when_a_key_repeats(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
 
     record_store.commit_batch(
         job, [user("ada@example.com", 1, name="First"), user("ada@example.com", 1, name="Last")], []
@@ -92,7 +92,7 @@ def test_commit_batch_keeps_the_last_write_when_a_key_repeats(
 def test_commit_batch_saves_the_job_and_bumps_its_version(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     job.start("worker-1", T0)
     job_repository.save(job)
     failure = RowError(2, "email", ErrorCode.REQUIRED, "email is required", None, 3)
@@ -109,7 +109,7 @@ def test_commit_batch_saves_the_job_and_bumps_its_version(
 def test_commit_batch_writes_nothing_when_the_job_is_stale(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     stale = job_repository.get(job.id)
     job.start("worker-2", T0)
     job_repository.save(job)
@@ -127,7 +127,7 @@ def test_commit_batch_writes_nothing_when_the_job_is_stale(
 def test_commit_batch_refuses_a_reference_to_a_missing_record(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job(resource="articles"))
+    job = added(job_repository, new_job(resource="articles"))
 
     with pytest.raises(Conflict):
         record_store.commit_batch(job, [article("orphan", 1, author_id=uid(99))], [])
@@ -139,7 +139,7 @@ def test_commit_batch_refuses_a_reference_to_a_missing_record(
 def test_lookup_finds_records_by_key_and_by_id(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     record_store.commit_batch(job, [user(f"u{n}@example.com", n) for n in range(1, 5)], [])
 
     by_key, by_id = record_store.lookup(
@@ -157,7 +157,7 @@ def test_lookup_finds_records_by_key_and_by_id(
 def test_existing_ids_returns_only_the_ids_that_exist(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     record_store.commit_batch(job, [user("ada@example.com", 1), user("bob@example.com", 2)], [])
 
     assert record_store.existing_ids(USERS, {uid(1), uid(2), uid(3)}) == {uid(1), uid(2)}
@@ -186,19 +186,21 @@ RAW_ROWS: list[tuple[Resource, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("resource", "raw"), RAW_ROWS, ids=[f"{r.name}-{i}" for i, (r, _) in enumerate(RAW_ROWS)])
+@pytest.mark.parametrize(
+    ("resource", "raw"), RAW_ROWS, ids=[f"{r.name}-{i}" for i, (r, _) in enumerate(RAW_ROWS)]
+)
 def test_stored_values_equal_what_validation_produces(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob,
     resource: Resource, raw: dict[str, Any],
 ) -> None:
-    seed = started(job_repository, new_job())
+    seed = added(job_repository, new_job())
     record_store.commit_batch(seed, [user("ada.lovelace@example.com", id=ADA_ID)], [])
-    seed_articles = started(job_repository, new_job(resource="articles"))
+    seed_articles = added(job_repository, new_job(resource="articles"))
     record_store.commit_batch(seed_articles, [article("seed", 1, author_id=ADA_ID)], [])
     checked = validate(resource, SourceRow(1, raw, 2))
     assert checked.record is not None, checked.errors
     record = {**checked.record, "id": checked.record["id"] or uid(500)}
-    job = started(job_repository, new_job(resource=resource.name))
+    job = added(job_repository, new_job(resource=resource.name))
 
     record_store.commit_batch(job, [record], [])
 
@@ -215,7 +217,7 @@ def test_stored_values_equal_what_validation_produces(
 def add_users(job_repository: JobRepository, record_store: RecordStore, new_job: NewJob) -> list[dict]:
     """25 users written a minute apart in five batches, with roles and activity varied."""
     roles = ("admin", "manager", "author", "editor", "reader")
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     written = []
     for batch in range(5):
         job.updated_at = T0 + timedelta(minutes=batch)
@@ -249,7 +251,8 @@ FILTERS: dict[str, tuple[dict[str, str], Callable[[dict], bool]]] = {
     "lt": ({"createdBefore": "2024-01-15T10:32:00Z"},
            lambda r: r["created_at"] < T0 + timedelta(minutes=2)),
     "combined": ({"role": "author", "active": "true", "createdAfter": "2024-01-15T10:31:00Z"},
-                 lambda r: r["role"] == "author" and r["active"] and r["created_at"] >= T0 + timedelta(minutes=1)),
+                 lambda r: r["role"] == "author" and r["active"]
+                 and r["created_at"] >= T0 + timedelta(minutes=1)),
     "no-match": ({"role": "editor", "active": "false", "createdBefore": "2024-01-15"}, lambda r: False),
 }
 
@@ -272,7 +275,7 @@ def test_stream_orders_keys_by_code_point_whatever_the_database_locale(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
     emails = ["ab@x.io", "a-c@x.io", "a_b@x.io", "a.b@x.io", "a+b@x.io", "é@x.io", "z@x.io", "a9@x.io"]
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     record_store.commit_batch(job, [user(e, n) for n, e in enumerate(emails)], [])
 
     streamed = [r["email"] for r in record_store.stream(ExportQuery(USERS), batch_size=3)]
@@ -283,11 +286,11 @@ def test_stream_orders_keys_by_code_point_whatever_the_database_locale(
 def test_comments_upsert_by_id_and_reference_existing_records(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    record_store.commit_batch(started(job_repository, new_job()), [user("ada@example.com", 1)], [])
-    record_store.commit_batch(started(job_repository, new_job(resource="articles")),
+    record_store.commit_batch(added(job_repository, new_job()), [user("ada@example.com", 1)], [])
+    record_store.commit_batch(added(job_repository, new_job(resource="articles")),
                               [article("first-post", 1)], [])
     comment = {"id": uid(300), "article_id": uid(101), "user_id": uid(1), "body": "Nice"}
-    job = started(job_repository, new_job(resource="comments"))
+    job = added(job_repository, new_job(resource="comments"))
 
     record_store.commit_batch(job, [comment], [])
     record_store.commit_batch(job, [{**comment, "body": "Nice, edited"}], [])
@@ -302,7 +305,7 @@ def test_comments_upsert_by_id_and_reference_existing_records(
 def test_commit_batch_writes_a_large_batch_in_one_go(
     job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
 ) -> None:
-    job = started(job_repository, new_job())
+    job = added(job_repository, new_job())
     writes = [user(f"bulk-{n:05d}@example.com", n, active=n % 2 == 0) for n in range(2500)]
     errors = [(RowError(n, "name", ErrorCode.REQUIRED, "name is required", None, n + 1), {"n": n})
               for n in range(2500, 2700)]
@@ -328,9 +331,9 @@ def test_postgres_batches_go_through_copy_and_a_staging_table(
 
     sa.event.listen(pg_engine, "before_cursor_execute", seen)
     try:
-        seed = started(jobs, new_job())
+        seed = added(jobs, new_job())
         store.commit_batch(seed, [user("ada@example.com", 1)], [])
-        job = started(jobs, new_job(resource="articles"))
+        job = added(jobs, new_job(resource="articles"))
         tags = ("x,y", 'say "hi"', "{b}", "ünï", "NULL", "", "back\\slash")
         writes = [article(f"post-{n:04d}", n, tags=tags, title=f"Tab\there {n}\nnext") for n in range(2500)]
         store.commit_batch(job, writes, [])
@@ -350,9 +353,9 @@ def test_postgres_commit_batch_runs_again_when_it_loses_a_deadlock(
     with pg_engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
     jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine, backoff=lambda _: 0.01)
-    seed = started(jobs, new_job())
+    seed = added(jobs, new_job())
     store.commit_batch(seed, [user("a@x.io", 1), user("b@x.io", 2)], [])
-    job = started(jobs, new_job())
+    job = added(jobs, new_job())
     failures: list[BaseException] = []
 
     def commit() -> None:

@@ -159,6 +159,18 @@ def errors(job_id: str, fmt: str, output: Path | None) -> None:
         out.flush()
 
 
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=None, help="default: PORT, else 3000")
+@click.option("--log-level", default="info", show_default=True)
+def serve(host: str, port: int | None, log_level: str) -> None:
+    """Serve the REST API (with an in-process worker unless REDIS_URL is set)."""
+    from bulkio.config import from_env
+    from bulkio.entrypoints.http.serve import serve as run_server
+
+    run_server(from_env(), host, port, log_level)
+
+
 def _open() -> Bulkio:
     try:
         return open_bulkio()
@@ -182,3 +194,7 @@ def _register_operator_commands() -> None:
 
 
 _register_operator_commands()
+
+
+if __name__ == "__main__":
+    run()

@@ -31,17 +31,20 @@ class JobRunner:
         """Run the job if it is pending and nobody else holds it; otherwise do nothing."""
         with self._lock.hold(job_id, self._settings.worker_id) as lease:
             if lease is None:
-                log.info("job %s is held by another worker", job_id)
+                self._held_elsewhere(job_id)
                 return
             job = self._claim(job_id)
             if job is None:
                 return
+            log.info("job %s: attempt %d taken by %s, starting after row %d",
+                     job_id, job.attempts, self._settings.worker_id, job.resumed_from)
             try:
                 if job.kind is JobKind.IMPORT:
                     self._fetcher.ensure_local(job)
                     self._imports.run(job, lease)
                 else:
                     self._exports.run(job)
+                log.info("job %s: attempt %d %s", job_id, job.attempts, job.status)
             except (StaleJob, LeaseLost):
                 log.warning("job %s was taken over or cancelled; this worker stops", job_id)
             except (SourceUnreadable, InvalidRequest) as err:
@@ -53,6 +56,13 @@ class JobRunner:
                 log.exception("job %s failed unexpectedly", job_id)
                 reason = f"internal error: {type(err).__name__}: {err}"
                 self._end(job, lambda j: j.fail(reason, self._clock.now()))
+
+    def _held_elsewhere(self, job_id: str) -> None:
+        """A busy job needs nothing more; a pending one is locked by a holder that died and
+        whose lease has not lapsed yet (the sweep recovered it first): ask for a retry."""
+        if self._jobs.get(job_id).status is JobStatus.PENDING:
+            raise Unavailable(f"job {job_id} is pending but still locked: retry once the lease lapses")
+        log.info("job %s is held by another worker", job_id)
 
     def _claim(self, job_id: str) -> Job | None:
         job = self._jobs.get(job_id)

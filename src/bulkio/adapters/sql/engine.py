@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,20 +20,7 @@ SQLITE_PRAGMAS = (
 )
 
 
-def jsonable(value: Any) -> Any:
-    """`value` with anything JSON cannot hold (dates, decimals, NaN, bytes...) turned into text."""
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return str(value)
-
-
-# Last line of defence for JSON columns; the adapters pass `jsonable` values already.
+# Last line of defence for JSON columns; the adapters pass plain JSON values already.
 _dumps = partial(json.dumps, default=str, ensure_ascii=False)
 
 

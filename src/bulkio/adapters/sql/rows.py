@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import cattrs
 
-from bulkio.adapters.sql.engine import jsonable
 from bulkio.domain.fields import TagList, Timestamp
 from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.resources import Resource
@@ -18,6 +18,19 @@ from bulkio.domain.validation import Record
 _converter = cattrs.Converter()
 
 RECORD_TIMES = ("created_at", "updated_at")
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with anything JSON cannot hold (dates, decimals, NaN, bytes...) turned into text."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return str(value)
 
 
 def to_utc(moment: datetime | None) -> datetime | None:

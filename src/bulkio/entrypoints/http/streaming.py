@@ -15,6 +15,7 @@ import anyio.from_thread
 import anyio.to_thread
 
 from bulkio.entrypoints.http.problems import UploadInterrupted
+from bulkio.formats import Format, content_type
 
 T = TypeVar("T")
 DEPTH = 8  # chunks in flight between the loop and the thread (uvicorn reads ~64 KiB at a time)
@@ -86,6 +87,11 @@ async def in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
         if close is not None:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(close)
+
+
+def media_type(fmt: Format | str) -> str:
+    """The format's media type without parameters (Litestar adds the charset of text types)."""
+    return content_type(Format(fmt)).split(";")[0]
 
 
 def file_chunks(stream: BinaryIO) -> Iterator[bytes]:

@@ -1,0 +1,55 @@
+"""The Litestar application: the API under API_PREFIX behind the API-key guard, health and docs
+open, errors as problem details, the container started and stopped with the app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+from litestar import Litestar, Router
+from litestar.datastructures import State
+
+from bulkio.entrypoints.http.auth import ApiKeys, require_api_key
+from bulkio.entrypoints.http.background import Sweeping
+from bulkio.entrypoints.http.dependencies import DEPENDENCIES
+from bulkio.entrypoints.http.exports import ExportController
+from bulkio.entrypoints.http.health import HealthController
+from bulkio.entrypoints.http.imports import ImportController
+from bulkio.entrypoints.http.openapi import SECURITY, openapi_config
+from bulkio.entrypoints.http.problems import EXCEPTION_HANDLERS
+from bulkio.entrypoints.http.schemas import SchemaController
+
+JSON_BODY_LIMIT = 1024 * 1024  # uploads lift this on their own route
+
+
+def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litestar:
+    """The app for this container; `sweep_every_s` also runs the periodic sweep in a thread."""
+    settings = container.settings()
+    prefix = f"/{settings.api_prefix}" if settings.api_prefix else "/"
+    api = Router(prefix, route_handlers=[ImportController, ExportController, SchemaController],
+                 guards=[require_api_key], security=SECURITY)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(container.init_resources)
+        sweeping = Sweeping(container, sweep_every_s) if sweep_every_s else None
+        if sweeping is not None:
+            sweeping.start()
+        try:
+            yield
+        finally:
+            if sweeping is not None:
+                sweeping.stop()
+            await anyio.to_thread.run_sync(container.shutdown_resources)
+
+    return Litestar(
+        route_handlers=[api, HealthController],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi_config(),
+        state=State({"container": container, "api_keys": ApiKeys(settings.api_keys)}),
+        lifespan=[lifespan],
+        request_max_body_size=JSON_BODY_LIMIT,
+    )

@@ -1,0 +1,173 @@
+"""/exports: stream records directly, or create an export job and download its file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Parameter, Schema
+from litestar.response import Redirect, Stream
+
+from bulkio.domain.jobs import JobKind
+from bulkio.domain.queries import ExportQuery
+from bulkio.domain.resources import resource_named
+from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
+from bulkio.entrypoints.http.bodies import json_object, read_json
+from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests, Streamer, Submitter
+from bulkio.entrypoints.http.openapi import (
+    EXPORT_BODY,
+    FORMATS,
+    RESOURCE_NAMES,
+    documented,
+    filter_parameters,
+    problems,
+)
+from bulkio.entrypoints.http.presenting import (
+    LIST_PARAMETERS,
+    accepted,
+    job_filter,
+    page,
+    parse_id,
+    present,
+)
+from bulkio.entrypoints.http.problems import blame, invalid
+from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
+from bulkio.entrypoints.http.views import ExportJob, ExportJobPage
+from bulkio.formats import detect_format, extension
+CONTROL = ("resource", "format", "fields")  # every other query parameter of a stream is a filter
+
+
+def _fields(raw: Any) -> list[str] | None:
+    """`fields` as a list: from a JSON array or a comma-separated string."""
+    if raw is None or raw == "" or raw == []:
+        return None
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise invalid("fields", "fields must be a list of field names (or a comma-separated string)")
+    return [f.strip() for f in raw if f.strip()] or None
+
+
+def check_export(resource: str, fmt: str, filters: dict[str, Any], fields: list[str] | None) -> None:
+    """Refuse a bad export request naming the parameter at fault (the services check it too)."""
+    with blame("resourceType"):
+        declared = resource_named(resource)
+    with blame("format"):
+        detect_format(fmt, None, b"")
+    for name, value in filters.items():
+        with blame(name):
+            ExportQuery.build(declared, {name: value})
+    with blame("fields"):
+        ExportQuery.build(declared, None, fields)
+
+
+_STREAM_PARAMETERS = [
+    Parameter(name="resource", param_in="query", required=False,
+              schema=Schema(type=OpenAPIType.STRING, enum=RESOURCE_NAMES),
+              description="Stream this resource's records; without it, list export jobs"),
+    Parameter(name="format", param_in="query", required=False,
+              schema=Schema(type=OpenAPIType.STRING, enum=FORMATS, default="ndjson"),
+              description="Format of the streamed file"),
+    Parameter(name="fields", param_in="query", required=False,
+              schema=Schema(type=OpenAPIType.STRING),
+              description="Comma-separated columns, in order (default: all)"),
+]
+_LISTING = [p for p in LIST_PARAMETERS if p.name != "status"]
+_EXPORT_PARAMETERS = [*_STREAM_PARAMETERS, *filter_parameters(), *_LISTING]
+
+
+class ExportController(Controller):
+    path = "/exports"
+    tags = ["exports"]
+
+    @get("/", sync_to_thread=True, operation_class=documented(parameters=_EXPORT_PARAMETERS),
+         responses=problems(401, 415, 422),
+         response_description="With `resource`: the records as a CSV, NDJSON or JSON file, "
+                              "streamed. Without: a page of export jobs.")
+    def stream_or_list(self, request: Request[Any, Any, Any], streamer: Streamer, jobs: Jobs,
+                       clock: Clocks, settings: Config) -> Response[ExportJobPage]:
+        """Stream matching records as a download (`resource`, `format`, `fields` and the
+        resource's filters, e.g. `status`, `createdAfter`, `authorId`); without `resource`,
+        list export jobs like GET /imports."""
+        query = request.query_params
+        if "resource" not in query:
+            listing = job_filter(JobKind.EXPORT, query)
+            found = [present(j, request, jobs, clock, settings) for j in jobs.list(listing)]
+            return Response(page(found, listing))  # type: ignore[arg-type]
+        resource, fields = query.get("resource") or "", _fields(query.get("fields"))
+        filters = {name: query.get(name) for name in query if name not in CONTROL}
+        with blame("resource"):
+            resource_named(resource)
+        check_export(resource, query.get("format") or "ndjson", filters, fields)
+        fmt, chunks = streamer.stream(resource, query.get("format") or "ndjson", filters, fields)
+        name = f"{resource}{extension(fmt)}"
+        return Stream(in_thread(chunks), media_type=media_type(fmt),  # type: ignore[return-value]
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/", name="export-create", status_code=201, operation_class=documented(EXPORT_BODY),
+          responses={200: ResponseSpec(ExportJob, description="Replay of an earlier request "
+                                       "with the same Idempotency-Key"),
+                     **problems(400, 401, 409, 413, 415, 422)})
+    async def create(self, request: Request[Any, Any, Any], submitter: Submitter,
+                     idempotency: Requests, jobs: Jobs, clock: Clocks, settings: Config,
+                     idempotency_key: IdempotencyKey = None) -> Response[ExportJob]:
+        """Create an export job that writes the file to storage; poll it for `downloadUrl`."""
+        body = json_object(await read_json(request))
+        resource = body.get("resourceType", body.get("resource"))
+        if not isinstance(resource, str) or not resource:
+            raise invalid("resourceType", "resourceType is required (users, articles or comments)")
+        fmt = body.get("format") or "ndjson"
+        if not isinstance(fmt, str):
+            raise invalid("format", "format must be a string")
+        filters = body.get("filters") or {}
+        if not isinstance(filters, dict):
+            raise invalid("filters", "filters must be an object of filter names and values")
+        fields = _fields(body.get("fields"))
+        check_export(resource, fmt, filters, fields)
+        params = {"resourceType": resource, "format": fmt, "filters": filters, "fields": fields}
+        claim = claimer(request, idempotency_key)(params, None)
+
+        def create() -> Any:
+            return submitter.export(resource, fmt, filters, fields)
+
+        submission = await anyio.to_thread.run_sync(idempotency.submit, claim, create)
+        return accepted(submission, present(submission.job, request, jobs, clock, settings), request)
+
+    @get("/{job_id:str}", name="export-get", sync_to_thread=True, responses=problems(401, 404))
+    def get_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+                   clock: Clocks, settings: Config) -> ExportJob:
+        """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
+        job = jobs.get(parse_id(job_id), JobKind.EXPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
+         responses=problems(401, 404), response_description="The export file")
+    def download(self, job_id: str, jobs: Jobs, settings: Config) -> Stream:
+        """The finished export's file (a redirect when storage hands out its own URLs)."""
+        job, stream = jobs.open_result(parse_id(job_id))
+        url = jobs.download_url(job, settings.download_url_ttl_s)
+        if url is not None:
+            stream.close()
+            return Redirect(url, status_code=307)  # type: ignore[return-value]
+        fmt = job.format
+        name = f"{job.resource}-{job.id}.{fmt}"
+        return Stream(in_thread(file_chunks(stream)), media_type=media_type(fmt),
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
+          responses=problems(401, 404, 409))
+    def cancel_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ExportJob:
+        """Cancel a pending or running export (409 once it has ended)."""
+        job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
+            responses=problems(401, 404, 409))
+    def delete_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ExportJob:
+        """Cancel a pending or running export (same as POST …/cancel)."""
+        job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]

@@ -1,0 +1,150 @@
+"""/imports: create (form upload, raw body or URL), read, list, cancel, and the errors."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from bulkio.domain.errors import TooLarge
+from bulkio.domain.jobs import JobKind
+from bulkio.entrypoints import render
+from bulkio.entrypoints.http.bodies import capped, json_object, read_json
+from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests, Submitter
+from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
+from bulkio.entrypoints.http.openapi import IMPORT_BODY, documented, problems
+from bulkio.entrypoints.http.presenting import (
+    LIST_PARAMETERS,
+    accepted,
+    job_filter,
+    page,
+    parse_id,
+    present,
+)
+from bulkio.entrypoints.http.problems import MalformedBody, blame
+from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
+from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
+from bulkio.entrypoints.http.views import ImportJob, ImportJobPage, RowErrorPage
+from bulkio.formats import detect_format, extension
+
+FORM_OVERHEAD = 1024 * 1024  # boundaries, part headers and small fields around the file
+Query = partial(Parameter, required=False)
+
+
+class ImportController(Controller):
+    path = "/imports"
+    tags = ["imports"]
+
+    @post(
+        "/", name="import-create", status_code=201, request_max_body_size=None,
+        operation_class=documented(IMPORT_BODY),
+        responses={200: ResponseSpec(ImportJob, description="Replay of an earlier request with "
+                                     "the same Idempotency-Key (`Idempotent-Replayed: true`)"),
+                   **problems(400, 401, 409, 413, 415, 422)},
+    )
+    async def create(
+        self, request: Request[Any, Any, Any], submitter: Submitter, idempotency: Requests,
+        jobs: Jobs, clock: Clocks, settings: Config, idempotency_key: IdempotencyKey = None,
+        resource_type: Annotated[str | None, Query(query="resourceType",
+                                                   description="Raw body uploads only")] = None,
+        format: Annotated[str | None, Query(description="Raw body uploads only")] = None,
+        dry_run: Annotated[str | None, Query(query="dryRun",
+                                             description="Raw body uploads only")] = None,
+        file_name: Annotated[str | None, Query(query="fileName",
+                                               description="Raw body uploads only")] = None,
+    ) -> Response[ImportJob]:
+        """Create an import job from an uploaded file (multipart `file`), a remote `fileUrl`
+        (JSON), or a raw file body (`resourceType` in the query). Validation happens in the
+        background: poll the job."""
+        media, options = request.content_type
+        claim = claimer(request, idempotency_key)
+        if media == "application/json" and resource_type is None:
+            body = json_object(await read_json(request))
+            submission = await anyio.to_thread.run_sync(import_url, body, submitter, idempotency,
+                                                        claim)
+        else:
+            limit = settings.jobs.max_upload_bytes
+            if (request.content_length or 0) > limit + FORM_OVERHEAD:
+                raise TooLarge(f"the upload is larger than the limit of {limit:,} bytes")
+            source = capped(request.stream(), limit + FORM_OVERHEAD, "the upload")
+            if media == "multipart/form-data":
+                if not options.get("boundary"):
+                    raise MalformedBody("multipart/form-data without a boundary")
+                flow = partial(import_form, boundary=options["boundary"], submitter=submitter,
+                               requests=idempotency, claim=claim)
+            else:
+                params = ImportParams.parse({"resourceType": resource_type, "format": format,
+                                             "dryRun": dry_run})
+                flow = partial(import_body, filename=file_name, params=params,
+                               submitter=submitter, requests=idempotency, claim=claim)
+            submission = await pump(source, flow)
+        return accepted(submission, present(submission.job, request, jobs, clock, settings), request)
+
+    @get("/", sync_to_thread=True, operation_class=documented(parameters=LIST_PARAMETERS),
+         responses=problems(401, 422))
+    def list_imports(self, request: Request[Any, Any, Any], jobs: Jobs, clock: Clocks,
+                     settings: Config) -> ImportJobPage:
+        """Import jobs, newest first, one page at a time (pass `nextCursor` as `cursor`)."""
+        query = job_filter(JobKind.IMPORT, request.query_params)
+        found = [present(j, request, jobs, clock, settings) for j in jobs.list(query)]
+        return page(found, query)  # type: ignore[return-value]
+
+    @get("/{job_id:str}", name="import-get", sync_to_thread=True, responses=problems(401, 404))
+    def get_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs, clock: Clocks,
+                   settings: Config) -> ImportJob:
+        """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
+        job = jobs.get(parse_id(job_id), JobKind.IMPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
+          responses=problems(401, 404, 409))
+    def cancel_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ImportJob:
+        """Cancel a pending or running import (409 once it has ended)."""
+        job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
+            responses=problems(401, 404, 409))
+    def delete_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ImportJob:
+        """Cancel a pending or running import (same as POST …/cancel)."""
+        job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @get("/{job_id:str}/errors", sync_to_thread=True, responses=problems(401, 404, 422))
+    def list_errors(
+        self, job_id: str, jobs: Jobs,
+        offset: Annotated[int | None, Query(ge=0, description="Skip this many errors")] = None,
+        limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size")] = None,
+    ) -> RowErrorPage:
+        """Every row error of an import, in row order, a page at a time."""
+        start, size = offset or 0, limit or 100
+        job = jobs.get(parse_id(job_id), JobKind.IMPORT)
+        errors = [render.row_error(e) for e in jobs.errors(job.id, start, size)]
+        following = start + len(errors)
+        return {"errors": errors, "offset": start, "limit": size,  # type: ignore[typeddict-item]
+                "total": job.error_count,
+                "nextOffset": following if following < job.error_count else None}
+
+    @get("/{job_id:str}/errors/report", sync_to_thread=True,
+         responses=problems(401, 404, 415),
+         response_description="The failed rows with their values and errors, ready to fix "
+                              "and import again")
+    def error_report(
+        self, job_id: str, jobs: Jobs,
+        format: Annotated[str, Query(description="csv, ndjson or json")] = "csv",
+    ) -> Stream:
+        """Download every failed row with its original values and why it failed."""
+        with blame("format"):
+            fmt = detect_format(format, None, b"")
+        chunks = jobs.error_report(parse_id(job_id), fmt)
+        name = f"errors-{parse_id(job_id)}{extension(fmt)}"
+        return Stream(in_thread(chunks), media_type=media_type(fmt),
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+

@@ -1,0 +1,5 @@
+"""Acceptance: exporting records."""
+
+from pytest_bdd import scenarios
+
+scenarios("exports/export.feature")
