@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bulkio.api import Bulkio
@@ -57,7 +58,7 @@ def _follow(bio: Bulkio, job: Job, quiet: bool) -> Job:
 def _summary(job: Job) -> int:
     c, m = job.counters, job.metrics(_now())
     if job.status is not JobStatus.COMPLETED:
-        console.print(f"[red]job {job.id} {job.status}[/]: {job.failure or ''}")
+        console.print(f"[red]job {job.id} {job.status}[/]: {escape(job.failure or '')}")
         return 1
     console.print(
         f"[green]job {job.id} completed[/]{' (dry run: nothing written)' if job.dry_run else ''}: "
@@ -66,10 +67,10 @@ def _summary(job: Job) -> int:
         f"({m.rows_per_second:,.0f} rows/s)"
     )
     for warning in job.warnings:
-        console.print(f"[yellow]warning[/]: {warning}")
+        console.print(f"[yellow]warning[/]: {escape(warning)}")
     for error in job.errors[:10]:
-        console.print(f"  row {error.row} {error.field or '-'} [{error.code}] {error.message}: "
-                      f"{error.value!r}")
+        console.print(escape(f"  row {error.row} {error.field or '-'} [{error.code}] "
+                             f"{error.message}: {error.value!r}"))
     if job.error_count > 10:
         console.print(f"  … {job.error_count - 10:,} more: bulkio errors {job.id}")
     return 0

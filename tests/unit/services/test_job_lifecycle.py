@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bulkio.domain.errors import (
-    EmptySource, InvalidTransition, TooLarge, UnknownResource, UnsupportedFormat,
+    EmptySource, InvalidTransition, TooLarge, Unavailable, UnknownResource, UnsupportedFormat,
 )
 from bulkio.domain.jobs import JobStatus
 from bulkio.services.settings import JobSettings
@@ -61,9 +61,9 @@ def test_a_job_runs_once_when_its_message_arrives_twice(world) -> None:
     assert (done.status, done.attempts, done.counters.created) == (JobStatus.COMPLETED, 1, 1)
 
 
-def test_nothing_runs_when_another_worker_holds_the_job(world) -> None:
+def test_a_retry_is_asked_for_when_another_holder_still_locks_a_pending_job(world) -> None:
     job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
-    with world.lock.hold(job.id, "other-worker"):
+    with world.lock.hold(job.id, "other-worker"), pytest.raises(Unavailable):
         world.runner.run(job.id)
     assert world.jobs.get(job.id).status is JobStatus.PENDING
 

@@ -1,0 +1,81 @@
+"""The `bulkio` command on the embedded set: import, validate, export, jobs, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bulkio.entrypoints.cli import main
+
+USERS = """email,name,role,active
+john@example.com,John Doe,admin,true
+jane@example.com,Jane Smith,editor,true
+bob@example.com,Bob Wilson,reader,false
+"""
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "REDIS_URL": "",
+           "AWS_S3_BUCKET": "", "DATABASE_HOST": "", "REDIS_HOST": ""}
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_import_prints_a_summary_and_exits_zero_when_the_job_completes(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS + "bad,X,boss,true\n")
+    result = cli("import", "users.csv", "--resource", "users")
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.output and "1 failed" in result.output
+    assert "row 4 email [invalid_format]" in result.output
+
+
+def test_import_reports_updates_not_creations_when_run_twice(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS)
+    cli("import", "users.csv", "--resource", "users")
+    result = cli("import", "users.csv", "--resource", "users")
+    assert "0 created" in result.output and "3 skipped" in result.output
+
+
+def test_import_exits_non_zero_when_the_job_fails(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.json").write_text('[{"email": "a@example.com", ')
+    result = cli("import", "users.json", "--resource", "users")
+    assert result.exit_code == 1
+    assert "failed" in result.output
+
+
+def test_validate_exits_non_zero_and_writes_nothing_when_a_row_is_invalid(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS + "bad,X,boss,true\n")
+    result = cli("validate", "users.csv", "--resource", "users")
+    assert result.exit_code == 1 and "dry run" in result.output
+    exported = cli("export", "--resource", "users", "--format", "ndjson")
+    assert exported.output == ""
+
+
+def test_export_writes_the_chosen_fields_when_filtered(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS)
+    cli("import", "users.csv", "--resource", "users")
+    result = cli("export", "--resource", "users", "--format", "csv", "--filter", "role=admin",
+                 "--fields", "email,name", "-o", "out.csv")
+    assert result.exit_code == 0
+    assert (tmp_path / "out.csv").read_text().splitlines() == ["email,name", "john@example.com,John Doe"]
+
+
+def test_jobs_and_errors_show_a_job_and_its_failed_rows_when_asked(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS + "bad,X,boss,true\n")
+    cli("import", "users.csv", "--resource", "users")
+    listing = cli("jobs")
+    job_id = listing.output.split()[0]
+    shown = json.loads(cli("jobs", "show", job_id).output)
+    assert (shown["status"], shown["successfulRows"], shown["failedRows"]) == ("completed", 3, 1)
+    report = cli("errors", job_id, "--format", "csv").output.splitlines()
+    assert report[0].endswith("_error_row,_error_field,_error_code,_error_message")
+    assert report[1].startswith(",bad,X,boss,true,4,email; role")
