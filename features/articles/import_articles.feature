@@ -22,12 +22,12 @@ Feature: Import articles
       And the import job counts:
         | processed | created | failed |
         | 3         | 3       | 0      |
-      And the articles records are:
+      And the stored articles are:
         | slug        | title       | author_id                            | tags         | status    | published_at         |
         | draft-notes | Draft notes | 11111111-1111-4111-8111-111111111111 |              | draft     |                      |
         | hello-world | Hello world | 11111111-1111-4111-8111-111111111111 | news\|tech   | published | 2024-01-15T10:30:00Z |
         | old-news    | Old news    | 11111111-1111-4111-8111-111111111111 | archive\|news | archived  | 2023-06-01T00:00:00Z |
-      And every articles record has an id
+      And every stored article has its own id
 
     Scenario: Tags come as a JSON array in NDJSON
       Given a file "articles.ndjson" with:
@@ -36,7 +36,7 @@ Feature: Import articles
         """
       When I import "articles.ndjson" as articles
       Then the import job reports no row errors
-      And the articles records are:
+      And the stored articles are:
         | slug        | tags       |
         | hello-world | news\|tech |
 
@@ -48,7 +48,7 @@ Feature: Import articles
         """
       When I import "articles.csv" as articles
       Then the import job reports no row errors
-      And the articles records are:
+      And the stored articles are:
         | slug        | author_id                            | published_at         |
         | hello-world | 11111111-1111-4111-8111-111111111111 | 2024-01-15T00:00:00Z |
 
@@ -60,7 +60,7 @@ Feature: Import articles
         """
       When I import "articles.csv" as articles
       Then the import job reports no row errors
-      And the articles records are:
+      And the stored articles are:
         | slug        | published_at |
         | hello-world | <stored>     |
 
@@ -81,7 +81,7 @@ Feature: Import articles
         """
       When I import "articles.csv" as articles
       Then the import job reports no row errors
-      And 1 articles records are stored
+      And 1 article is stored
 
       Examples:
         | status    | published_at |
@@ -103,7 +103,7 @@ Feature: Import articles
       And the row errors are:
         | row | field        | code   | value          | message   |
         | 1   | published_at | <code> | <published_at> | <message> |
-      And no articles records are stored
+      And no articles are stored
 
       Examples:
         | status    | published_at | code           | message                                   |
@@ -117,7 +117,7 @@ Feature: Import articles
       Given a file "articles.ndjson" with one article whose body has <words> words
       When I import "articles.ndjson" as articles
       Then the import job reports no row errors
-      And 1 articles records are stored
+      And 1 article is stored
 
       Examples:
         | words |
@@ -130,7 +130,7 @@ Feature: Import articles
       Then the row errors are:
         | row | field | code   |
         | 1   | body  | <code> |
-      And no articles records are stored
+      And no articles are stored
 
       Examples:
         | words | code      |
@@ -181,6 +181,6 @@ Feature: Import articles
       And the row errors are:
         | row | field     | code                | value                                |
         | 2   | author_id | reference_not_found | 99999999-9999-4999-8999-999999999999 |
-      And the articles records are:
+      And the stored articles are:
         | slug    |
         | by-john |

@@ -25,12 +25,12 @@ Feature: Import comments
       And the import job counts:
         | processed | created | failed |
         | 2         | 2       | 0      |
-      And the comments records are:
+      And the stored comments are:
         | article_id                           | user_id                              | body        |
         | aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa | 11111111-1111-4111-8111-111111111111 | Thanks Jane |
         | aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa | 22222222-2222-4222-8222-222222222222 | Great read! |
-      And every comments record has an id
-      And the comments record "cccccccc-cccc-4ccc-8ccc-cccccccccccc" has the id "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
+      And every stored comment has its own id
+      And the stored comment "cccccccc-cccc-4ccc-8ccc-cccccccccccc" has the id "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
 
     Scenario: Column names such as "Article ID" and "userId" name their fields
       Given a file "comments.csv" with:
@@ -40,7 +40,7 @@ Feature: Import comments
         """
       When I import "comments.csv" as comments
       Then the import job reports no row errors
-      And the comments records are:
+      And the stored comments are:
         | article_id                           | user_id                              | body |
         | aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa | 22222222-2222-4222-8222-222222222222 | Nice |
 
@@ -56,7 +56,7 @@ Feature: Import comments
       Then the import job counts:
         | created | updated | skipped |
         | 0       | 1       | 0       |
-      And the comments records are:
+      And the stored comments are:
         | id                                   | body                |
         | cccccccc-cccc-4ccc-8ccc-cccccccccccc | Great read, thanks! |
 
@@ -76,7 +76,7 @@ Feature: Import comments
       And the row errors are:
         | row | field   | code                | value   |
         | 2   | <field> | reference_not_found | <value> |
-      And the comments records are:
+      And the stored comments are:
         | body |
         | Fine |
 
@@ -106,7 +106,7 @@ Feature: Import comments
       Given a file "comments.ndjson" with one comment whose body has 10000 characters
       When I import "comments.ndjson" as comments
       Then the import job reports no row errors
-      And 1 comments records are stored
+      And 1 comment is stored
 
     Scenario: A body of 10,001 characters is rejected
       Given a file "comments.ndjson" with one comment whose body has 10001 characters
@@ -114,7 +114,7 @@ Feature: Import comments
       Then the row errors are:
         | row | field | code     | message                           |
         | 1   | body  | too_long | Must be at most 10,000 characters |
-      And no comments records are stored
+      And no comments are stored
 
     Scenario Outline: A comment with an invalid <field> is reported as <code>
       Given a file "comments.csv" with:

@@ -139,3 +139,15 @@ Feature: Export records
         | comments | csv    | 1         |
         | comments | ndjson | 1         |
         | comments | json   | 1         |
+
+    Scenario Outline: An exported <format> file imports back without warnings about its own columns
+      When I export users as <format> into "users-export.<format>"
+      And I import "users-export.<format>" as users
+      Then the import job is completed
+      And the import job has no warnings
+
+      Examples:
+        | format |
+        | csv    |
+        | ndjson |
+        | json   |

@@ -73,7 +73,7 @@ Feature: Dry run
       Then the import job counts:
         | created | updated |
         | 1       | 1       |
-      And the users records are:
+      And the stored users are:
         | email            | role   | active |
         | jane@example.com | editor | true   |
         | john@example.com | admin  | true   |
@@ -92,7 +92,7 @@ Feature: Dry run
       And the row errors are:
         | row | field     | code                |
         | 2   | author_id | reference_not_found |
-      And no articles records are stored
+      And no articles are stored
 
     Scenario: Validating the same file twice counts the same both times
       Given a file "users.csv" with:
@@ -105,4 +105,4 @@ Feature: Dry run
       Then the import job counts:
         | created | skipped |
         | 1       | 0       |
-      And 2 users records are stored
+      And 2 users are stored

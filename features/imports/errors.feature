@@ -29,7 +29,7 @@ Feature: Row errors and the error report
         | 3   | role   | invalid_enum   | superuser | Invalid role: must be one of admin, manager, author, editor, reader |
         | 4   | name   | required       |           | name is required                                                   |
         | 5   | active | invalid_type   | perhaps   | Must be a boolean (true or false)                                  |
-      And the users records are:
+      And the stored users are:
         | email            | name     | role   | active |
         | john@example.com | John Doe | admin  | true   |
         | zoe@example.com  | Zoe Ray  | editor | true   |
@@ -97,7 +97,7 @@ Feature: Row errors and the error report
         | processed | created | failed |
         | 4         | 4       | 0      |
       And the import job has no warnings
-      And the users records are:
+      And the stored users are:
         | email            | name       | role   | active |
         | amy@example.com  | Amy Lee    | author | false  |
         | bad@example.com  | Bad Email  | reader | true   |
@@ -105,6 +105,34 @@ Feature: Row errors and the error report
         | jane@example.com | Jane Smith | editor | true   |
         | john@example.com | John Doe   | admin  | true   |
         | zoe@example.com  | Zoe Ray    | editor | true   |
+
+      Examples:
+        | format | fixed        |
+        | csv    | fixed.csv    |
+        | ndjson | fixed.ndjson |
+        | json   | fixed.json   |
+
+    Scenario Outline: A corrected <format> error report keeps the values of a file whose column names differ in style
+      Given a file "styled.csv" with:
+        """
+        EMAIL,Name,Role
+        john@example.com,John Doe,admin
+        jane@example.com,Jane Smith,superuser
+        """
+      When I import "styled.csv" as users
+      And I download the error report as <format>
+      And I correct the error report:
+        | _error_row | column | value  |
+        | 2          | role   | editor |
+      And I save the corrected error report as "<fixed>"
+      And I import "<fixed>" as users
+      Then the import job counts:
+        | processed | created | failed |
+        | 1         | 1       | 0      |
+      And the stored users are:
+        | email            | role   |
+        | jane@example.com | editor |
+        | john@example.com | admin  |
 
       Examples:
         | format | fixed        |

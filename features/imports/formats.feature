@@ -16,7 +16,7 @@ Feature: File formats
         """
       When I import "users.csv" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | name              |
         | bob@example.com  | Bob\nWilson       |
         | jane@example.com | Jane "JJ" Smith   |
@@ -44,7 +44,7 @@ Feature: File formats
       When I import "users.csv" as users
       Then the import job reports no row errors
       And the import job has no warnings
-      And the users records are:
+      And the stored users are:
         | email            | name     |
         | john@example.com | John Doe |
 
@@ -57,7 +57,7 @@ Feature: File formats
         """
       When I import "users.csv" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | name       | active |
         | jane@example.com | Jane Smith | false  |
         | john@example.com | John Doe   | true   |
@@ -89,7 +89,18 @@ Feature: File formats
         """
       When I import "users.ndjson" as users
       Then the import job reports no row errors
-      And 3 users records are stored
+      And 3 users are stored
+
+    Scenario: A field that first appears on a later line is ignored with a warning
+      Given a file "users.ndjson" with:
+        """
+        {"email":"john@example.com","name":"John Doe","role":"admin"}
+        {"email":"jane@example.com","name":"Jane Smith","role":"editor","nickname":"JJ"}
+        """
+      When I import "users.ndjson" as users
+      Then the import job reports no row errors
+      And the import job warns that the column "nickname" was ignored
+      And 2 users are stored
 
     Scenario Outline: A line that is not a JSON object becomes a row error (<case>)
       Given a file "users.ndjson" with:
@@ -106,7 +117,7 @@ Feature: File formats
       And the row errors are:
         | row | line | field | code          |
         | 2   | 2    |       | malformed_row |
-      And the users records are:
+      And the stored users are:
         | email            |
         | bob@example.com  |
         | john@example.com |
@@ -135,7 +146,7 @@ Feature: File formats
         """
       When I import "users.json" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | active |
         | bob@example.com  | false  |
         | jane@example.com | true   |
@@ -165,7 +176,7 @@ Feature: File formats
         """
       When I import "users.json" as users
       Then the import job failed because "invalid JSON"
-      And no users records are stored
+      And no users are stored
 
       Examples:
         | case              | content                                                                                                                      |
@@ -188,7 +199,7 @@ Feature: File formats
         """
       When I import "users.json" as users
       Then the import job failed because "invalid JSON"
-      And no users records are stored
+      And no users are stored
 
   Rule: Gzip-compressed files are read as if they were plain
 
@@ -200,7 +211,7 @@ Feature: File formats
         | bob@example.com  | Bob Wilson | reader | false  |
       When I import "<name>" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | name       | role   | active |
         | bob@example.com  | Bob Wilson | reader | false  |
         | jane@example.com | Jane Smith | editor | true   |
@@ -220,7 +231,7 @@ Feature: File formats
         """
       When I import "users.csv.gz" as users
       Then the import job reports no row errors
-      And 1 users records are stored
+      And 1 user is stored
 
   Rule: The format comes from the caller, else from the file name, else from the content
 
@@ -231,7 +242,7 @@ Feature: File formats
       When I import the content of "<name>" without a file name as users
       Then the import job is completed
       And the import job reports no row errors
-      And 1 users records are stored
+      And 1 user is stored
 
       Examples:
         | format          | name            |
@@ -248,7 +259,7 @@ Feature: File formats
         """
       When I import "users.txt" as users in csv format
       Then the import job reports no row errors
-      And 1 users records are stored
+      And 1 user is stored
 
     Scenario: An unsupported format is refused before any import job starts
       Given a file "users.xml" with:

@@ -18,7 +18,7 @@ Feature: Upsert on import
       And the import job counts:
         | processed | created | updated | skipped | failed |
         | 3         | 0       | 0       | 3       | 0      |
-      And 3 users records are stored
+      And 3 users are stored
 
     Scenario: A changed file updates the changed users and skips the others
       Given these users exist:
@@ -38,7 +38,7 @@ Feature: Upsert on import
       Then the import job counts:
         | created | updated | skipped | successful | failed |
         | 1       | 2       | 1       | 3          | 0      |
-      And the users records are:
+      And the stored users are:
         | email            | role    | active |
         | amy@example.com  | author  | true   |
         | bob@example.com  | reader  | true   |
@@ -58,7 +58,7 @@ Feature: Upsert on import
       Then the import job counts:
         | created | updated | skipped |
         | 0       | 0       | 1       |
-      And 1 users records are stored
+      And 1 user is stored
 
     Scenario: An updated user keeps its id
       Given these users exist:
@@ -73,7 +73,7 @@ Feature: Upsert on import
       Then the import job counts:
         | updated |
         | 1       |
-      And the users record "john@example.com" has the id "11111111-1111-4111-8111-111111111111"
+      And the stored user "john@example.com" has the id "11111111-1111-4111-8111-111111111111"
 
     Scenario Outline: Importing an articles file twice skips every article (<name>)
       Given these users exist:
@@ -89,7 +89,7 @@ Feature: Upsert on import
       Then the import job counts:
         | created | updated | skipped | failed |
         | 0       | 0       | 3       | 0      |
-      And 3 articles records are stored
+      And 3 articles are stored
 
       Examples:
         | name            |
@@ -113,7 +113,7 @@ Feature: Upsert on import
       Then the import job counts:
         | created | updated | skipped |
         | 0       | 0       | 2       |
-      And 2 comments records are stored
+      And 2 comments are stored
 
   Rule: Inside one file the last row for a key wins and the earlier rows are skipped
 
@@ -129,7 +129,7 @@ Feature: Upsert on import
       Then the import job counts:
         | processed | created | skipped | failed |
         | 3         | 2       | 1       | 0      |
-      And the users records are:
+      And the stored users are:
         | email            | role   |
         | jane@example.com | editor |
         | john@example.com | reader |
@@ -149,7 +149,7 @@ Feature: Upsert on import
       Then the import job counts:
         | processed | created | updated | skipped | failed |
         | 5         | 4       | 0       | 1       | 0      |
-      And the users records are:
+      And the stored users are:
         | email            | role    |
         | amy@example.com  | author  |
         | bob@example.com  | reader  |
@@ -168,7 +168,7 @@ Feature: Upsert on import
       Then the import job counts:
         | created | skipped |
         | 1       | 1       |
-      And the articles records are:
+      And the stored articles are:
         | slug        | title        |
         | hello-world | Second title |
 
@@ -207,9 +207,33 @@ Feature: Upsert on import
       And the row errors are:
         | row | field | code             | value                                |
         | 1   | id    | unique_violation | 11111111-1111-4111-8111-111111111111 |
-      And the users records are:
+      And the stored users are:
         | id                                   | email            |
         | 11111111-1111-4111-8111-111111111111 | john@example.com |
+
+    Scenario Outline: Two rows of one file giving the same id to two emails: the later row is rejected (batches of <size>)
+      Given import jobs read <size> rows per batch
+      And a file "users.csv" with:
+        """
+        id,email,name,role
+        11111111-1111-4111-8111-111111111111,john@example.com,John Doe,admin
+        11111111-1111-4111-8111-111111111111,amy@example.com,Amy Lee,author
+        """
+      When I import "users.csv" as users
+      Then the import job counts:
+        | created | failed |
+        | 1       | 1      |
+      And the row errors are:
+        | row | field | code             | value                                |
+        | 2   | id    | unique_violation | 11111111-1111-4111-8111-111111111111 |
+      And the stored users are:
+        | id                                   | email            |
+        | 11111111-1111-4111-8111-111111111111 | john@example.com |
+
+      Examples:
+        | size |
+        | 1000 |
+        | 1    |
 
     Scenario: A user row giving a stored email another id is rejected
       Given these users exist:
@@ -224,4 +248,4 @@ Feature: Upsert on import
       Then the row errors are:
         | row | field | code             | value                                |
         | 1   | id    | unique_violation | 22222222-2222-4222-8222-222222222222 |
-      And the users record "john@example.com" has the id "11111111-1111-4111-8111-111111111111"
+      And the stored user "john@example.com" has the id "11111111-1111-4111-8111-111111111111"

@@ -18,12 +18,12 @@ Feature: Import users
         | total | processed | successful | created | updated | skipped | failed |
         | 3     | 3         | 3          | 3       | 0       | 0       | 0      |
       And the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | name       | role   | active |
         | bob@example.com  | Bob Wilson | reader | false  |
         | jane@example.com | Jane Smith | editor | true   |
         | john@example.com | John Doe   | admin  | true   |
-      And every users record has an id
+      And every stored user has its own id
 
     Scenario: The sample users NDJSON creates three users
       Given a file "users.ndjson" with:
@@ -37,7 +37,7 @@ Feature: Import users
       And the import job counts:
         | created | failed |
         | 3       | 0      |
-      And the users records are:
+      And the stored users are:
         | email            | role   | active |
         | bob@example.com  | reader | false  |
         | jane@example.com | editor | true   |
@@ -50,7 +50,7 @@ Feature: Import users
         John.Doe@Example.COM,John Doe,admin
         """
       When I import "users.csv" as users
-      Then the users records are:
+      Then the stored users are:
         | email                |
         | john.doe@example.com |
 
@@ -62,7 +62,7 @@ Feature: Import users
         jane@example.com,Jane Smith,editor,true
         """
       When I import "users.csv" as users
-      Then the users records are:
+      Then the stored users are:
         | email            | active |
         | jane@example.com | true   |
         | john@example.com | true   |
@@ -75,7 +75,7 @@ Feature: Import users
         """
       When I import "users.csv" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email            | active   |
         | john@example.com | <active> |
 
@@ -113,7 +113,7 @@ Feature: Import users
       When I import "users.csv" as users
       Then the import job reports no row errors
       And the import job warns that the column "is_Active" was ignored
-      And the users records are:
+      And the stored users are:
         | id                                   | email            | name     | role  | active |
         | 6fa459ea-ee8a-3ca4-894e-db77e160355e | john@example.com | John Doe | admin | true   |
 
@@ -126,7 +126,7 @@ Feature: Import users
       When I import "users.csv" as users
       Then the import job is completed
       And the import job warns that the column "nickname" was ignored
-      And 1 users records are stored
+      And 1 user is stored
 
   Rule: An invalid row is reported and the other rows are still imported
 
@@ -145,7 +145,7 @@ Feature: Import users
       And the row errors are:
         | row | field   | code   | value   |
         | 2   | <field> | <code> | <value> |
-      And the users records are:
+      And the stored users are:
         | email            |
         | john@example.com |
 
@@ -168,7 +168,7 @@ Feature: Import users
         """
       When I import "users.csv" as users
       Then the import job reports no row errors
-      And the users records are:
+      And the stored users are:
         | email               | role   |
         | someone@example.com | <role> |
 

@@ -78,4 +78,4 @@ def test_jobs_and_errors_show_a_job_and_its_failed_rows_when_asked(cli, tmp_path
     assert (shown["status"], shown["successfulRows"], shown["failedRows"]) == ("completed", 3, 1)
     report = cli("errors", job_id, "--format", "csv").output.splitlines()
     assert report[0].endswith("_error_row,_error_field,_error_code,_error_message")
-    assert report[1].startswith(",bad,X,boss,true,4,email; role")
+    assert report[1].startswith("bad,X,boss,true,4,email; role")

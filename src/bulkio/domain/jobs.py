@@ -22,6 +22,7 @@ from bulkio.domain.errors import InvalidTransition
 from bulkio.domain.rows import RowError
 
 INLINE_ERRORS = 100
+MAX_WARNINGS = 50
 
 
 class JobStatus(StrEnum):
@@ -165,7 +166,8 @@ class Job:
         self.heartbeat_at = self.updated_at = now
 
     def warn(self, message: str) -> None:
-        if message not in self.warnings:
+        """Keep a warning once; a file with endless odd columns stops adding them at a limit."""
+        if message not in self.warnings and len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
 
     def complete(self, now: datetime, result_key: str | None = None,

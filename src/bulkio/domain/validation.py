@@ -2,7 +2,8 @@
 
 Column names match fields ignoring case, spaces, hyphens and underscores (`Author ID`, `authorId`
 and `author_id` are one field). Columns that start with `_error` are the ones an error report
-adds; a re-import ignores them. Any other unknown column is reported once per job as a warning.
+adds, and `created_at`/`updated_at` the ones an export adds: a re-import ignores them. Any other
+unknown column is reported once per job as a warning.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _columns(resource: Resource) -> Mapping[str, str]:
 
 def unknown_columns(resource: Resource, columns: Iterable[str]) -> list[str]:
     """Columns that match no field of the resource (error-report columns excluded)."""
-    known = _columns(resource)
+    known = {canonical(name) for name in resource.export_columns}  # exports re-import cleanly
     return [
         c for c in columns
         if canonical(c) not in known and not c.startswith(ERROR_COLUMN_PREFIX)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ from bulkio.formats.writers import csv_chunks, json_chunks
 
 ERROR_COLUMNS = ("_error_row", "_error_field", "_error_code", "_error_message")
 JOINER = "; "
+PEEK_LIMIT = 1000
 
 
 @frozen
@@ -52,18 +54,37 @@ def _object(row: _FailedRow) -> dict[str, Any]:
     return kept | row.explained()
 
 
+def _peek_columns(rows: Iterator[_FailedRow]) -> tuple[list[_FailedRow], list[str] | None]:
+    """The file's own column names, from the first failed row that kept its values.
+
+    Rows that could not be read at all carry no values; at most `PEEK_LIMIT` of them are held
+    while looking, so a report of only malformed rows falls back to the resource's fields.
+    """
+    ahead: list[_FailedRow] = []
+    for row in rows:
+        ahead.append(row)
+        if row.values:
+            return ahead, [str(k) for k in row.values]
+        if len(ahead) >= PEEK_LIMIT:
+            break
+    return ahead, None
+
+
 def encode_error_report(
     rows: Iterable[tuple[RowError, Mapping[str, Any] | None]], fmt: Format, columns: Sequence[str]
 ) -> Iterator[bytes]:
-    """Each failed row once: its original values under `columns`, then the `_error_*` columns."""
+    """Each failed row once: its original values under the file's own column names (`columns`
+    when none are known), then the `_error_*` columns."""
     fmt = Format(fmt)
     if fmt is not Format.CSV:
         return json_chunks((_object(row) for row in _merged(rows)), fmt)
-    kept = [c for c in columns if not c.startswith(ERROR_COLUMN_PREFIX)]
+    merged = _merged(rows)
+    ahead, own = _peek_columns(merged)
+    kept = [c for c in (own or columns) if not str(c).startswith(ERROR_COLUMN_PREFIX)]
     header = [*kept, *ERROR_COLUMNS]
 
     def lines() -> Iterator[list[Any]]:
-        for row in _merged(rows):
+        for row in itertools.chain(ahead, merged):
             values = row.values or {}
             explained = row.explained()
             yield [*(values.get(c) for c in kept), *(explained[c] for c in ERROR_COLUMNS)]

@@ -47,25 +47,29 @@ class ImportPipeline:
         with self._storage.open_reader(job.source) as stream:
             reader = open_rows(stream, fmt)
             batch: list[SourceRow | MalformedRow] = []
+            checked = 0  # columns already looked at (NDJSON and JSON rows may add new ones)
             for item in reader:
                 if item.number <= job.checkpoint:
                     continue  # committed before a restart
-                if not batch and not job.warnings and item.number == 1:
-                    self._warn_unknown(job, resource, reader.columns)
                 batch.append(item)
                 if len(batch) >= self._settings.batch_size:
+                    checked = self._warn_unknown(job, resource, reader.columns, checked)
                     self._write(job, resource, batch, reader.bytes_read, seen)
                     batch = []
                     if lease is not None and not lease.renew():
                         raise LeaseLost(job.id)
             if batch:
+                self._warn_unknown(job, resource, reader.columns, checked)
                 self._write(job, resource, batch, reader.bytes_read, seen)
         job.complete(self._clock.now())
         self._jobs.save(job)
 
-    def _warn_unknown(self, job: Job, resource: Resource, columns: Iterable[str]) -> None:
-        for column in unknown_columns(resource, columns):
+    def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str],
+                      checked: int) -> int:
+        """Warn once about each unknown column not looked at yet; returns how many were."""
+        for column in unknown_columns(resource, columns[checked:]):
             job.warn(f"unknown column {column!r} was ignored")
+        return len(columns)
 
     def _write(self, job: Job, resource: Resource, items: Sequence[SourceRow | MalformedRow],
                bytes_read: int, seen: set[Any] | None) -> None:

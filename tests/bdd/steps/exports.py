@@ -10,7 +10,6 @@ from bulkio.api import Bulkio
 from bulkio.domain.errors import BulkioError
 from pytest_bdd import parsers, then, when
 
-from .files import save
 from .tables import columns_of, decode_file, expected, projected, rows_of
 
 RESOURCE = "(?P<resource>users|articles|comments)"

@@ -133,11 +133,21 @@ def _(report: dict[str, Any], count: int) -> None:
     assert len(report["records"]) == count
 
 
+def _same_column(a: str, b: str) -> bool:
+    """Columns are matched as bulkio matches them: ignoring case, spaces, hyphens, underscores."""
+    return a.lower().translate(_IGNORED) == b.lower().translate(_IGNORED)
+
+
+_IGNORED = str.maketrans("", "", " _-")
+
+
 @when("I correct the error report:")
 def _(report: dict[str, Any], datatable: list[list[str]]) -> None:
     by_row = {str(r["_error_row"]): r for r in report["records"]}
     for fix in rows_of(datatable):
-        by_row[fix["_error_row"]][fix["column"]] = fix["value"]
+        record = by_row[fix["_error_row"]]
+        column = next((k for k in record if _same_column(k, fix["column"])), fix["column"])
+        record[column] = fix["value"]
 
 
 @when(parsers.parse('I save the corrected error report as "{name}"'))

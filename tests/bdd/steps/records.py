@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from pathlib import Path
 
 import bulkio
@@ -37,33 +38,39 @@ def _(bio: Bulkio, tmp_path: Path, request, size: int) -> Bulkio:  # noqa: ANN00
     return handle
 
 
-@then(parsers.parse("the {resource} records are:"))
-def _(bio: Bulkio, resource: str, datatable: list[list[str]]) -> None:
+NOUN = "(?P<noun>users?|articles?|comments?)"
+KEYS = {"users": "email", "articles": "slug", "comments": "id"}
+
+
+def plural(noun: str) -> str:
+    return noun if noun.endswith("s") else noun + "s"
+
+
+@then(parsers.re(rf"the stored {NOUN} are:"))
+def _(bio: Bulkio, noun: str, datatable: list[list[str]]) -> None:
     columns, rows = expected(datatable)
-    assert projected(bio.export(resource), columns) == rows
+    assert projected(bio.export(plural(noun)), columns) == rows
 
 
-@then(parsers.parse("{count:d} {resource} records are stored"))
-def _(bio: Bulkio, count: int, resource: str) -> None:
-    assert len(list(bio.export(resource))) == count
+@then(parsers.re(rf"(?P<count>\d+) {NOUN} (is|are) stored"))
+def _(bio: Bulkio, count: str, noun: str) -> None:
+    assert len(list(bio.export(plural(noun)))) == int(count)
 
 
-@then(parsers.parse("no {resource} records are stored"))
-def _(bio: Bulkio, resource: str) -> None:
-    assert list(bio.export(resource)) == []
+@then(parsers.re(rf"no {NOUN} (is|are) stored"))
+def _(bio: Bulkio, noun: str) -> None:
+    assert list(bio.export(plural(noun))) == []
 
 
-@then(parsers.parse("every {resource} record has an id"))
-def _(bio: Bulkio, resource: str) -> None:
-    import uuid
-
-    ids = [r["id"] for r in bio.export(resource)]
+@then(parsers.re(rf"every stored {NOUN} has its own id"))
+def _(bio: Bulkio, noun: str) -> None:
+    ids = [r["id"] for r in bio.export(plural(noun))]
     assert ids and all(str(uuid.UUID(i)) == i for i in ids)
     assert len(set(ids)) == len(ids)
 
 
-@then(parsers.parse('the {resource} record "{key}" has the id "{id}"'))
-def _(bio: Bulkio, resource: str, key: str, id: str) -> None:
-    field = {"users": "email", "articles": "slug", "comments": "id"}[resource]
-    (record,) = [r for r in bio.export(resource) if r[field] == key]
+@then(parsers.re(rf'the stored {NOUN} "(?P<key>[^"]+)" has the id "(?P<id>[^"]+)"'))
+def _(bio: Bulkio, noun: str, key: str, id: str) -> None:
+    resource = plural(noun)
+    (record,) = [r for r in bio.export(resource) if r[KEYS[resource]] == key]
     assert record["id"] == id

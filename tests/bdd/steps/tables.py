@@ -9,8 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-NUMBER_COLUMNS = ("row",)
-
 
 def rows_of(datatable: Sequence[Sequence[str]]) -> list[dict[str, str]]:
     """A data table with a header row as a list of dicts."""

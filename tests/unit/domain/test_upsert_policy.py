@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -35,8 +35,8 @@ def stored_user(email: str, id: str, last_job: str | None = EARLIER_JOB, **chang
     return Stored(record, last_job)
 
 
-def plan(resource: Resource, rows: list[Checked], stored: list[Stored] = (), by_id: list[Stored] = ()
-         ) -> BatchPlan:  # type: ignore[assignment]
+def plan(resource: Resource, rows: Sequence[Checked], stored: Sequence[Stored] = (),
+         by_id: Sequence[Stored] = ()) -> BatchPlan:
     by_key = {s.record[resource.key]: s for s in stored}
     return plan_batch(resource, rows, by_key, {s.record["id"]: s for s in by_id}, JOB, ids())
 

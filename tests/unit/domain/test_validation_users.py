@@ -179,5 +179,10 @@ def test_unknown_columns_are_listed_when_they_match_no_field() -> None:
     assert unknown_columns(USERS, columns) == ["nickname", "age", "is active"]
 
 
+def test_export_columns_are_not_unknown_when_an_exported_file_is_imported_again() -> None:
+    # An export writes created_at and updated_at; they are bulkio's own columns, not unknown ones.
+    assert unknown_columns(USERS, USERS.export_columns) == []
+
+
 def test_unknown_columns_do_not_stop_a_row_when_they_are_present() -> None:
     assert accepted(USERS, user_row(nickname="JD"))["email"] == "john@example.com"

@@ -146,6 +146,6 @@ def test_the_error_report_holds_each_failed_row_with_its_values_when_asked(world
     job = world.upload("users", CSV + "bad,B,boss\n")
     report = b"".join(world.service.error_report(job.id, __import__("bulkio.formats").formats.Format.CSV))
     lines = report.decode().splitlines()
-    assert lines[0].startswith("id,email,name,role,active,_error_row")
+    assert lines[0] == "email,name,role,_error_row,_error_field,_error_code,_error_message"
     assert "bad" in lines[1] and "invalid_format" in lines[1] and "invalid_enum" in lines[1]
     assert len(lines) == 2
