@@ -6,10 +6,7 @@ import io
 import uuid
 from pathlib import Path
 
-import bulkio
-from attrs import evolve
 from bulkio.api import Bulkio
-from bulkio.config import Settings
 from bulkio.domain.jobs import JobStatus
 from pytest_bdd import given, parsers, then
 
@@ -31,11 +28,8 @@ def _(bio: Bulkio, resource: str, datatable: list[list[str]], known_ids: dict[st
 
 
 @given(parsers.parse("import jobs read {size:d} rows per batch"), target_fixture="bio")
-def _(bio: Bulkio, tmp_path: Path, request, size: int) -> Bulkio:  # noqa: ANN001 - pytest's request
-    settings = Settings(data_dir=tmp_path / f"data-batches-of-{size}")
-    handle = bulkio.open(evolve(settings, jobs=evolve(settings.jobs, batch_size=size)))
-    request.addfinalizer(handle.close)
-    return handle
+def _(open_bulkio, size: int) -> Bulkio:  # noqa: ANN001 - the conftest's factory
+    return open_bulkio(JOB_BATCH_SIZE=size)
 
 
 NOUN = "(?P<noun>users?|articles?|comments?)"
