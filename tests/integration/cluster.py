@@ -40,7 +40,7 @@ def eventually(probe: Callable[[], T | None], timeout: float, what: str,
 
 def base_env(extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OWN_PREFIXES)}
-    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1")
+    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
     env.update(extra)
     return env
 
@@ -130,7 +130,7 @@ class Cluster:
         def answers() -> bool:
             assert node.alive(), f"{name} exited ({node.process.returncode}):\n{node.log()}"
             try:
-                return httpx.get(f"{node.url}/health", timeout=1.0).status_code < 500  # type: ignore[attr-defined]
+                return httpx.get(f"{node.url}/health/ready", timeout=1.0).status_code == 200  # type: ignore[attr-defined]
             except httpx.HTTPError:
                 return False
 

@@ -25,7 +25,8 @@ from tests.production import empty_database, production_env
 NODE_KEY_PATTERNS = ("dramatiq:*", "bulkio:lock:*")
 
 
-def _forget_node_keys(redis_url: str) -> None:
+def forget_node_keys(redis_url: str) -> None:
+    """Delete what `bulkio` nodes left in Redis (queue messages, acks, locks)."""
     client = redis.Redis.from_url(redis_url)
     try:
         for pattern in NODE_KEY_PATTERNS:
@@ -46,11 +47,11 @@ def node_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str) -> d
 @pytest.fixture
 def cluster(node_env: dict[str, str], redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
     """Starts `bulkio` subprocesses; kills every one of them at the end of the test."""
-    _forget_node_keys(redis_url)
+    forget_node_keys(redis_url)
     nodes = Cluster(node_env, tmp_path)
     yield nodes
     nodes.stop_all()
-    _forget_node_keys(redis_url)
+    forget_node_keys(redis_url)
 
 
 @pytest.fixture

@@ -101,3 +101,32 @@ def test_sync_chunks_are_closed_when_the_reader_stops_early() -> None:
 
     anyio.run(main)
     assert closed == [True]
+
+
+def test_client_gone_mid_body_is_an_interrupted_upload_not_a_server_error() -> None:
+    from litestar.exceptions import InternalServerException
+
+    from bulkio.entrypoints.http.bodies import capped
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"email,name\n"
+        raise InternalServerException("client disconnected prematurely")
+
+    async def main() -> None:
+        async for _ in capped(body(), 1024, "the upload"):
+            pass
+
+    with pytest.raises(UploadInterrupted):
+        anyio.run(main)
+
+
+def test_body_over_the_limit_is_refused_while_it_streams() -> None:
+    from bulkio.domain.errors import TooLarge
+    from bulkio.entrypoints.http.bodies import capped
+
+    async def main() -> None:
+        async for _ in capped(numbered(10_000), 100, "the upload"):
+            pass
+
+    with pytest.raises(TooLarge):
+        anyio.run(main)

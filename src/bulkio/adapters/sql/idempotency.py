@@ -17,6 +17,7 @@ from bulkio.ports.idempotency import Begun, IdempotencyKeyInFlight, IdempotencyK
 # whose process died: the key is free again rather than stuck at 409 until it expires.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_GONE = object()  # the row was there, then was not
 
 
 class SqlIdempotencyStore:
@@ -56,13 +57,15 @@ class SqlIdempotencyStore:
         with database_errors(), self._engine.begin() as conn:
             conn.execute(sa.delete(keys).where(this, keys.c.expires_at <= at))
             conn.execute(sa.delete(keys).where(
-                this, keys.c.job_id.is_(None), keys.c.created_at <= to_utc(now - self._claim_timeout)
+                this, keys.c.job_id.is_(None),
+                keys.c.created_at <= to_utc(now - self._claim_timeout),
             ))
             claim = self._insert(keys).values(
                 scope=scope, key=key, fingerprint=fingerprint, job_id=None, response=None,
                 created_at=at, expires_at=to_utc(now + ttl),
             ).on_conflict_do_nothing(index_elements=[keys.c.scope, keys.c.key])
-            if conn.execute(claim).rowcount == 1:
+            claim = claim.returning(keys.c.key)
+            if conn.execute(claim).first() is not None:  # a row back means ours went in
                 return None
             row = conn.execute(sa.select(keys.c.fingerprint, keys.c.job_id).where(this)).first()
         return _GONE if row is None else tuple(row)
@@ -84,7 +87,8 @@ class SqlIdempotencyStore:
     def purge(self, now: datetime) -> int:
         """Forget expired keys."""
         with database_errors(), self._engine.begin() as conn:
-            return conn.execute(sa.delete(keys).where(keys.c.expires_at <= to_utc(now))).rowcount
+            gone = conn.execute(
+                sa.delete(keys).where(keys.c.expires_at <= to_utc(now)).returning(keys.c.key)
+            ).all()
+        return len(gone)
 
-
-_GONE = object()

@@ -22,6 +22,7 @@ from bulkio.entrypoints.http.problems import EXCEPTION_HANDLERS
 from bulkio.entrypoints.http.schemas import SchemaController
 
 JSON_BODY_LIMIT = 1024 * 1024  # uploads lift this on their own route
+CONCURRENT_UPLOADS = 32  # each holds a worker thread for as long as it streams
 
 
 def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litestar:
@@ -32,7 +33,8 @@ def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litesta
                  guards=[require_api_key], security=SECURITY)
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.uploads = anyio.CapacityLimiter(CONCURRENT_UPLOADS)
         await anyio.to_thread.run_sync(container.init_resources)
         sweeping = Sweeping(container, sweep_every_s) if sweep_every_s else None
         if sweeping is not None:
@@ -52,4 +54,5 @@ def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litesta
         state=State({"container": container, "api_keys": ApiKeys(settings.api_keys)}),
         lifespan=[lifespan],
         request_max_body_size=JSON_BODY_LIMIT,
+        logging_config=None,  # the process configures logging (`bulkio serve`), not the app
     )

@@ -7,21 +7,26 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
+from litestar.exceptions import InternalServerException
 
 from bulkio.domain.errors import TooLarge
-from bulkio.entrypoints.http.problems import MalformedBody, invalid
+from bulkio.entrypoints.http.problems import MalformedBody, UploadInterrupted, invalid
 
 JSON_BODY_LIMIT = 1024 * 1024
 
 
 async def capped(chunks: AsyncIterator[bytes], limit: int, what: str) -> AsyncIterator[bytes]:
-    """The body, refused with 413 as soon as it goes over `limit` bytes."""
+    """The body, refused with 413 as soon as it goes over `limit` bytes; a client that goes
+    away mid-body is an interrupted upload, not a server error."""
     total = 0
-    async for chunk in chunks:
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge(f"{what} is larger than the limit of {limit:,} bytes")
-        yield chunk
+    try:
+        async for chunk in chunks:
+            total += len(chunk)
+            if total > limit:
+                raise TooLarge(f"{what} is larger than the limit of {limit:,} bytes")
+            yield chunk
+    except InternalServerException as err:  # Litestar's word for "client disconnected"
+        raise UploadInterrupted(f"the client stopped sending {what}: {err.detail}") from None
 
 
 async def read_json(request: Request[Any, Any, Any]) -> Any:

@@ -25,6 +25,7 @@ from bulkio.entrypoints.http.openapi import (
     problems,
 )
 from bulkio.entrypoints.http.presenting import (
+    JobId,
     LIST_PARAMETERS,
     accepted,
     job_filter,
@@ -46,11 +47,13 @@ def _fields(raw: Any) -> list[str] | None:
     if isinstance(raw, str):
         raw = raw.split(",")
     if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
-        raise invalid("fields", "fields must be a list of field names (or a comma-separated string)")
+        raise invalid("fields",
+                      "fields must be a list of field names, or a comma-separated string")
     return [f.strip() for f in raw if f.strip()] or None
 
 
-def check_export(resource: str, fmt: str, filters: dict[str, Any], fields: list[str] | None) -> None:
+def check_export(resource: str, fmt: str, filters: dict[str, Any],
+                 fields: list[str] | None) -> None:
     """Refuse a bad export request naming the parameter at fault (the services check it too)."""
     with blame("resourceType"):
         declared = resource_named(resource)
@@ -82,7 +85,8 @@ class ExportController(Controller):
     path = "/exports"
     tags = ["exports"]
 
-    @get("/", sync_to_thread=True, operation_class=documented(parameters=_EXPORT_PARAMETERS),
+    @get("/", sync_to_thread=True,
+         operation_class=documented(parameters=_EXPORT_PARAMETERS, downloads=True),
          responses=problems(401, 415, 422),
          response_description="With `resource`: the records as a CSV, NDJSON or JSON file, "
                               "streamed. Without: a page of export jobs.")
@@ -106,7 +110,8 @@ class ExportController(Controller):
         return Stream(in_thread(chunks), media_type=media_type(fmt),  # type: ignore[return-value]
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @post("/", name="export-create", status_code=201, operation_class=documented(EXPORT_BODY),
+    @post("/", name="export-create", status_code=201,
+          operation_class=documented(EXPORT_BODY, created=True),
           responses={200: ResponseSpec(ExportJob, description="Replay of an earlier request "
                                        "with the same Idempotency-Key"),
                      **problems(400, 401, 409, 413, 415, 422)})
@@ -133,18 +138,20 @@ class ExportController(Controller):
             return submitter.export(resource, fmt, filters, fields)
 
         submission = await anyio.to_thread.run_sync(idempotency.submit, claim, create)
-        return accepted(submission, present(submission.job, request, jobs, clock, settings), request)
+        shown = present(submission.job, request, jobs, clock, settings)
+        return accepted(submission, shown, request)
 
     @get("/{job_id:str}", name="export-get", sync_to_thread=True, responses=problems(401, 404))
-    def get_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+    def get_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                    clock: Clocks, settings: Config) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
         job = jobs.get(parse_id(job_id), JobKind.EXPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
+         operation_class=documented(downloads=True),
          responses=problems(401, 404), response_description="The export file")
-    def download(self, job_id: str, jobs: Jobs, settings: Config) -> Stream:
+    def download(self, job_id: JobId, jobs: Jobs, settings: Config) -> Stream:
         """The finished export's file (a redirect when storage hands out its own URLs)."""
         job, stream = jobs.open_result(parse_id(job_id))
         url = jobs.download_url(job, settings.download_url_ttl_s)
@@ -158,7 +165,7 @@ class ExportController(Controller):
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
           responses=problems(401, 404, 409))
-    def cancel_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+    def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (409 once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
@@ -166,7 +173,7 @@ class ExportController(Controller):
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
             responses=problems(401, 404, 409))
-    def delete_export(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+    def delete_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (same as POST …/cancel)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)

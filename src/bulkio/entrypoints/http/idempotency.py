@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from bulkio.entrypoints.http.auth import HEADER as API_KEY_HEADER
 from bulkio.services.idempotency import Claim, fingerprint
@@ -16,7 +16,7 @@ REPLAYED = "Idempotent-Replayed"
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(header=HEADER, min_length=1, max_length=255, required=False,
+    HeaderParameter(name=HEADER, min_length=1, max_length=255, required=False,
               description="Send the same key to retry safely: the job is created once, and a "
                           "replay answers 200 with `Idempotent-Replayed: true`. Kept 24 hours."),
 ]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from bulkio.domain.errors import TooLarge
@@ -19,6 +19,7 @@ from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests,
 from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
 from bulkio.entrypoints.http.openapi import IMPORT_BODY, documented, problems
 from bulkio.entrypoints.http.presenting import (
+    JobId,
     LIST_PARAMETERS,
     accepted,
     job_filter,
@@ -33,7 +34,7 @@ from bulkio.entrypoints.http.views import ImportJob, ImportJobPage, RowErrorPage
 from bulkio.formats import detect_format, extension
 
 FORM_OVERHEAD = 1024 * 1024  # boundaries, part headers and small fields around the file
-Query = partial(Parameter, required=False)
+Query = partial(QueryParameter, required=False)
 
 
 class ImportController(Controller):
@@ -42,7 +43,7 @@ class ImportController(Controller):
 
     @post(
         "/", name="import-create", status_code=201, request_max_body_size=None,
-        operation_class=documented(IMPORT_BODY),
+        operation_class=documented(IMPORT_BODY, created=True),
         responses={200: ResponseSpec(ImportJob, description="Replay of an earlier request with "
                                      "the same Idempotency-Key (`Idempotent-Replayed: true`)"),
                    **problems(400, 401, 409, 413, 415, 422)},
@@ -50,12 +51,12 @@ class ImportController(Controller):
     async def create(
         self, request: Request[Any, Any, Any], submitter: Submitter, idempotency: Requests,
         jobs: Jobs, clock: Clocks, settings: Config, idempotency_key: IdempotencyKey = None,
-        resource_type: Annotated[str | None, Query(query="resourceType",
+        resource_type: Annotated[str | None, Query(name="resourceType",
                                                    description="Raw body uploads only")] = None,
         format: Annotated[str | None, Query(description="Raw body uploads only")] = None,
-        dry_run: Annotated[str | None, Query(query="dryRun",
+        dry_run: Annotated[str | None, Query(name="dryRun",
                                              description="Raw body uploads only")] = None,
-        file_name: Annotated[str | None, Query(query="fileName",
+        file_name: Annotated[str | None, Query(name="fileName",
                                                description="Raw body uploads only")] = None,
     ) -> Response[ImportJob]:
         """Create an import job from an uploaded file (multipart `file`), a remote `fileUrl`
@@ -82,8 +83,9 @@ class ImportController(Controller):
                                              "dryRun": dry_run})
                 flow = partial(import_body, filename=file_name, params=params,
                                submitter=submitter, requests=idempotency, claim=claim)
-            submission = await pump(source, flow)
-        return accepted(submission, present(submission.job, request, jobs, clock, settings), request)
+            submission = await pump(source, flow, getattr(request.app.state, "uploads", None))
+        shown = present(submission.job, request, jobs, clock, settings)
+        return accepted(submission, shown, request)
 
     @get("/", sync_to_thread=True, operation_class=documented(parameters=LIST_PARAMETERS),
          responses=problems(401, 422))
@@ -95,7 +97,7 @@ class ImportController(Controller):
         return page(found, query)  # type: ignore[return-value]
 
     @get("/{job_id:str}", name="import-get", sync_to_thread=True, responses=problems(401, 404))
-    def get_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs, clock: Clocks,
+    def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks,
                    settings: Config) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
         job = jobs.get(parse_id(job_id), JobKind.IMPORT)
@@ -103,7 +105,7 @@ class ImportController(Controller):
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
           responses=problems(401, 404, 409))
-    def cancel_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+    def cancel_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (409 once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
@@ -111,7 +113,7 @@ class ImportController(Controller):
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
             responses=problems(401, 404, 409))
-    def delete_import(self, request: Request[Any, Any, Any], job_id: str, jobs: Jobs,
+    def delete_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (same as POST …/cancel)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
@@ -119,7 +121,7 @@ class ImportController(Controller):
 
     @get("/{job_id:str}/errors", sync_to_thread=True, responses=problems(401, 404, 422))
     def list_errors(
-        self, job_id: str, jobs: Jobs,
+        self, job_id: JobId, jobs: Jobs,
         offset: Annotated[int | None, Query(ge=0, description="Skip this many errors")] = None,
         limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size")] = None,
     ) -> RowErrorPage:
@@ -133,11 +135,12 @@ class ImportController(Controller):
                 "nextOffset": following if following < job.error_count else None}
 
     @get("/{job_id:str}/errors/report", sync_to_thread=True,
+         operation_class=documented(downloads=True),
          responses=problems(401, 404, 415),
          response_description="The failed rows with their values and errors, ready to fix "
                               "and import again")
     def error_report(
-        self, job_id: str, jobs: Jobs,
+        self, job_id: JobId, jobs: Jobs,
         format: Annotated[str, Query(description="csv, ndjson or json")] = "csv",
     ) -> Stream:
         """Download every failed row with its original values and why it failed."""

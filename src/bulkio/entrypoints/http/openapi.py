@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from importlib.metadata import PackageNotFoundError, version
 
 from litestar.openapi.config import OpenAPIConfig
@@ -12,6 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Components,
+    OpenAPIHeader,
     Operation,
     OpenAPIMediaType,
     OpenAPIType,
@@ -52,9 +54,10 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-def documented(body: RequestBody | None = None,
-               parameters: Sequence[Parameter] = ()) -> type[Operation]:
-    """An Operation class adding a request body or parameters the handler parses itself."""
+def documented(body: RequestBody | None = None, parameters: Sequence[Parameter] = (),
+               downloads: bool = False, created: bool = False) -> type[Operation]:
+    """An Operation class adding what the handler does by hand: a request body or parameters it
+    parses itself, file downloads (CSV, NDJSON, JSON), or the headers of a created job."""
 
     @dataclass
     class DocumentedOperation(Operation):
@@ -63,8 +66,39 @@ def documented(body: RequestBody | None = None,
                 self.request_body = body
             if parameters:
                 self.parameters = [*(self.parameters or []), *parameters]
+            if downloads:
+                _as_download(self.responses["200"])  # type: ignore[index,arg-type]
+            if created:
+                _with_headers(self.responses, {  # type: ignore[arg-type]
+                    "201": {"Location": "The new job's URL"},
+                    "200": {"Location": "The job's URL",
+                            "Idempotent-Replayed": "`true`: this answers an earlier request"},
+                })
 
     return DocumentedOperation
+
+
+def _as_download(response: Any) -> None:
+    listed = (response.content or {}).get("application/json")
+    records = Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT))
+    json_schema = records if listed is None or not listed.schema or listed.schema == Schema() \
+        else Schema(one_of=[listed.schema, records])
+    response.content = {
+        "text/csv": OpenAPIMediaType(schema=_string(format="binary")),
+        "application/x-ndjson": OpenAPIMediaType(schema=_string(format="binary")),
+        "application/json": OpenAPIMediaType(schema=json_schema),
+    }
+    response.headers = {**(response.headers or {}), "Content-Disposition": OpenAPIHeader(
+        schema=_string(), description='`attachment; filename="…"` on file downloads')}
+
+
+def _with_headers(responses: dict[str, Any], headers: dict[str, dict[str, str]]) -> None:
+    for status, named in headers.items():
+        if status in responses:
+            response = responses[status]
+            response.headers = {**(response.headers or {}), **{
+                name: OpenAPIHeader(schema=_string(), description=text)
+                for name, text in named.items()}}
 
 
 def _string(**extra: object) -> Schema:
@@ -105,14 +139,18 @@ IMPORT_BODY = RequestBody(
         "multipart/form-data": OpenAPIMediaType(schema=Schema(
             type=OpenAPIType.OBJECT,
             required=["file", "resourceType"],
-            properties={"file": _string(format="binary"), "resourceType": RESOURCE,  # type: ignore[arg-type]
-                        "format": FORMAT, "dryRun": BOOLEAN},
+            properties={  # type: ignore[arg-type]
+                "file": _string(format="binary"), "resourceType": RESOURCE, "format": FORMAT,
+                "dryRun": BOOLEAN,
+            },
         )),
         "application/json": OpenAPIMediaType(schema=Schema(
             type=OpenAPIType.OBJECT,
             required=["resourceType", "fileUrl"],
-            properties={"resourceType": RESOURCE, "fileUrl": _string(format="uri"),  # type: ignore[arg-type]
-                        "format": FORMAT, "dryRun": BOOLEAN},
+            properties={  # type: ignore[arg-type]
+                "resourceType": RESOURCE, "fileUrl": _string(format="uri"), "format": FORMAT,
+                "dryRun": BOOLEAN,
+            },
         )),
         "application/octet-stream": OpenAPIMediaType(schema=_string(format="binary")),
     },

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.openapi.spec import OpenAPIType, Parameter, Schema
+from litestar.params import PathParameter
 
 from bulkio.config import Settings
 from bulkio.domain.errors import NotFound
@@ -24,6 +25,7 @@ from bulkio.services.jobs import JobService
 
 DEFAULT_PAGE, MAX_PAGE = 50, 200
 DOWNLOAD_ROUTE = "export-download"
+JobId = Annotated[str, PathParameter(description="The job's id", schema_extra={"format": "uuid"})]
 
 
 def parse_id(raw: str) -> str:

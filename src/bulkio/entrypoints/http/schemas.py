@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
-from bulkio.entrypoints.http.openapi import problems
+from bulkio.entrypoints.http.openapi import FORMATS, RESOURCE_NAMES, documented, problems
 from bulkio.entrypoints.http.problems import blame
 from bulkio.entrypoints.http.streaming import media_type
 from bulkio.formats import extension
 from bulkio.services.schemas import json_schema, template
+
+
+Resource = Annotated[str, PathParameter(description="users, articles or comments",
+                                         schema_extra={"enum": RESOURCE_NAMES})]
 
 
 class SchemaController(Controller):
@@ -21,16 +25,18 @@ class SchemaController(Controller):
 
     @get("/{resource:str}", sync_to_thread=False, responses=problems(401, 422),
          media_type="application/schema+json")
-    def resource_schema(self, resource: str) -> dict[str, Any]:
+    def resource_schema(self, resource: Resource) -> dict[str, Any]:
         """The JSON Schema of one record: types, required fields, enums, lengths and formats."""
         with blame("resource"):
             return json_schema(resource)
 
     @get("/{resource:str}/template", sync_to_thread=False, responses=problems(401, 415, 422),
+         operation_class=documented(downloads=True),
          response_description="A file with the header and one example record")
     def resource_template(
-        self, resource: str,
-        format: Annotated[str, Parameter(required=False, description="csv, ndjson or json")] = "csv",
+        self, resource: Resource,
+        format: Annotated[str, QueryParameter(required=False, description="csv, ndjson or json",
+                                              schema_extra={"enum": FORMATS})] = "csv",
     ) -> Stream:
         """A template file to fill in and import."""
         with blame("format"):

@@ -14,7 +14,8 @@ from bulkio.entrypoints.http.app import create_app
 def serve(settings: Settings, host: str = "0.0.0.0", port: int | None = None,
           log_level: str = "info") -> None:
     """Serve until interrupted; jobs still running get the queue's grace period on shutdown."""
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(build(settings), sweep_every_s=settings.sweep_every_s)
     uvicorn.run(app, host=host, port=port or settings.port, log_level=log_level,
                 proxy_headers=True, server_header=False)

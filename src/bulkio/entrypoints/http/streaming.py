@@ -24,8 +24,12 @@ _ABORT = object()
 _DONE = object()
 
 
-async def pump(source: AsyncIterator[bytes], consume: Callable[[Iterator[bytes]], T]) -> T:
+async def pump(source: AsyncIterator[bytes], consume: Callable[[Iterator[bytes]], T],
+               limiter: anyio.CapacityLimiter | None = None) -> T:
     """Run `consume(chunks)` in a worker thread while `source` is read on the event loop.
+
+    `limiter` bounds how many run at once apart from the default thread pool, so long uploads
+    cannot take every thread the other handlers need.
 
     If reading stops early, `consume` sees `UploadInterrupted` instead of a short stream, so a
     truncated upload is never stored as if it were whole; if `consume` fails, reading stops and
@@ -33,7 +37,8 @@ async def pump(source: AsyncIterator[bytes], consume: Callable[[Iterator[bytes]]
     """
     send, receive = anyio.create_memory_object_stream[object](DEPTH)
     result: list[T] = []
-    failure: list[Exception] = []
+    consumer_failed: list[Exception] = []
+    reader_failed: list[BaseException] = []
 
     def chunks() -> Iterator[bytes]:
         while True:
@@ -47,29 +52,35 @@ async def pump(source: AsyncIterator[bytes], consume: Callable[[Iterator[bytes]]
 
     async def consumer() -> None:
         try:
-            result.append(await anyio.to_thread.run_sync(consume, chunks()))
+            result.append(await anyio.to_thread.run_sync(consume, chunks(), limiter=limiter))
         except Exception as err:  # noqa: BLE001 - handed to the caller below
-            failure.append(err)
+            consumer_failed.append(err)
         finally:
             receive.close()
 
-    async with anyio.create_task_group() as group:
-        group.start_soon(consumer)
+    async def reader() -> None:
         try:
             async for chunk in source:
                 if chunk:
                     await send.send(chunk)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # the consumer stopped reading; its own outcome says why
-        except BaseException:
+        except Exception as err:  # noqa: BLE001 - handed to the caller below
+            reader_failed.append(err)
             with anyio.CancelScope(shield=True), \
                     contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await send.send(_ABORT)
-            raise
         finally:
             send.close()
-    if failure:
-        raise failure[0]
+
+    # Neither task raises inside the group (anyio would wrap it in an ExceptionGroup).
+    async with anyio.create_task_group() as group:
+        group.start_soon(consumer)
+        group.start_soon(reader)
+    if reader_failed:
+        raise reader_failed[0]
+    if consumer_failed:
+        raise consumer_failed[0]
     return result[0]
 
 

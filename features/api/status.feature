@@ -1,0 +1,29 @@
+Feature: Following import jobs
+  A client follows its import jobs: their state, phase, counters and speed; a page at a time
+  when listing them; and it may cancel one that has not ended.
+
+  Background:
+    Given the service is running with the API key "team-key"
+
+  Scenario: A finished import job shows its counters, progress and metrics
+    Given the client has imported the sample users
+    When the client looks at the import job
+    Then the import job shows state "completed" and phase "done"
+    And the import job shows 100 percent progress
+    And the import job shows its rows per second, error rate and duration
+
+  Scenario: Import jobs are listed newest first, a page at a time
+    Given the client has imported the sample users 3 times
+    When the client lists the import jobs 2 at a time
+    Then the client sees 3 import jobs, newest first, on 2 pages
+
+  Scenario: An import job that has not started is cancelled
+    Given the workers are stopped
+    And the client has uploaded the sample users
+    When the client cancels the import job
+    Then the import job shows state "cancelled" and phase "done"
+
+  Scenario: A finished import job cannot be cancelled
+    Given the client has imported the sample users
+    When the client cancels the import job
+    Then the client is refused because of a conflict

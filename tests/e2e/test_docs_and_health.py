@@ -1,0 +1,58 @@
+"""The OpenAPI document, Swagger UI with an API-key Authorize button, and the health checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(path, method, op) for path, item in spec["paths"].items()
+            for method, op in item.items() if method in ("get", "post", "delete")]
+
+
+def test_openapi_declares_the_api_key_scheme_on_every_api_route(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+
+    scheme = spec["components"]["securitySchemes"]["ApiKeyAuth"]
+    assert scheme == {"type": "apiKey", "name": "X-API-Key", "in": "header",
+                      "description": scheme["description"]}
+    for path, method, op in operations(spec):
+        if path.startswith("/v1/"):
+            assert op.get("security") == [{"ApiKeyAuth": []}], (method, path)
+            assert "401" in op["responses"], (method, path)
+
+
+def test_openapi_documents_problem_responses(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    create = spec["paths"]["/v1/imports"]["post"]
+
+    for status in ("400", "401", "409", "413", "415", "422"):
+        assert "application/problem+json" in create["responses"][status]["content"], status
+    assert set(create["requestBody"]["content"]) >= {"multipart/form-data", "application/json"}
+    assert "Idempotency-Key" in {p["name"] for p in create["parameters"]}
+    export_params = {p["name"] for p in spec["paths"]["/v1/exports"]["get"]["parameters"]}
+    assert {"resource", "format", "fields", "status", "createdAfter", "authorId"} <= export_params
+
+
+def test_swagger_ui_is_served(client: TestClient) -> None:
+    page = client.get("/api/docs")
+
+    assert page.status_code == 200 and "swagger-ui" in page.text.lower()
+
+
+def test_liveness_and_readiness_are_ok_when_everything_answers(client: TestClient) -> None:
+    assert client.get("/health/live").json() == {"status": "ok"}
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "storage": "ok", "queue": "ok"}
+
+
+def test_resource_schema_and_template_are_served(client: TestClient) -> None:
+    schema = client.get("/v1/schemas/articles")
+    template = client.get("/v1/schemas/users/template", params={"format": "csv"})
+
+    assert schema.status_code == 200 and schema.json()["required"][0] == "slug"
+    assert template.text.splitlines()[0] == "id,email,name,role,active"
+    assert client.get("/v1/schemas/widgets").status_code == 422
