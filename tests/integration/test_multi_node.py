@@ -7,13 +7,11 @@ The cluster runs once for the module; each test checks one property of what it l
 from __future__ import annotations
 
 import re
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from attrs import frozen
@@ -22,7 +20,7 @@ from tests.conftest import free_port
 from tests.integration.cluster import Cluster, eventually
 from tests.integration.conftest import Database, forget_node_keys
 from tests.integration.files import ROLES
-from tests.production import empty_database, production_env
+from tests.production import empty_database, new_bucket, production_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -54,8 +52,7 @@ class Outcome:
 @pytest.fixture(scope="module")
 def outcome(pg_url: str, redis_url: str, s3_endpoint: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
-    bucket = f"bulkio-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=bucket)
+    bucket = new_bucket(s3_endpoint)
     empty_database(pg_url)
     forget_node_keys(redis_url)
     cluster = Cluster(production_env(pg_url, redis_url, s3_endpoint, bucket),
@@ -127,10 +124,6 @@ def test_users_hold_each_email_once_when_overlapping_files_are_imported_at_once(
     assert outcome.users == DISTINCT
 
 
-@pytest.mark.xfail(reason="known race: two jobs that both find an email missing both count it "
-                          "created; the upsert decides, the plan made outside its transaction "
-                          "does not know (see docs/production.md, 'Counts under concurrency')",
-                   strict=False)
 def test_each_email_counts_as_created_once_when_overlapping_jobs_run_concurrently(
     outcome: Outcome,
 ) -> None:

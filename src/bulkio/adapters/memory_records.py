@@ -153,7 +153,8 @@ class InMemoryRecordStore:
         with self._jobs.lock:
             return {i for i in ids if i in self._keys_by_id[resource.name]}
 
-    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
+                     creates: Collection[Any] = ()) -> int:
         """Upsert, append errors and save the job as one step, fenced on the job's version."""
         resource = RESOURCES[job.resource]
         latest = {write[resource.key]: write for write in writes}
@@ -161,6 +162,10 @@ class InMemoryRecordStore:
             self._jobs.check_fence(job)
             self._check_constraints(resource, latest)
             rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
+            found = sum(1 for key in set(creates) if key in rows)
+            saved = job.counters
+            if found:  # saved settled, like the SQL stores; the caller settles its own copy
+                job.counters = saved.settled(found)
             for key in sorted(latest, key=str):
                 record = {name: latest[key].get(name) for name in resource.field_names}
                 if isinstance(record.get("tags"), list):
@@ -173,7 +178,11 @@ class InMemoryRecordStore:
                     "updated_at": job.updated_at, "last_job_id": job.id,
                 }
                 key_of[record["id"]] = key
-            self._jobs.write_fenced(job, errors)
+            try:
+                self._jobs.write_fenced(job, errors)
+            finally:
+                job.counters = saved
+        return found
 
     def _check_constraints(self, resource: Resource, latest: Mapping[Any, Record]) -> None:
         """What the database's primary and foreign keys refuse, checked before anything changes."""

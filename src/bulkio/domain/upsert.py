@@ -38,6 +38,7 @@ class BatchPlan:
     updated: int
     skipped: int
     errors: tuple[RowError, ...]
+    creates: frozenset[Any] = frozenset()  # keys planned as new: the store says which were not
 
 
 def keys_of(resource: Resource, rows: Iterable[Checked]) -> tuple[set[Any], set[str]]:
@@ -77,6 +78,7 @@ def plan_batch(
     errors: list[RowError] = []
     created = updated = 0
     claimed_ids: dict[str, Any] = {}
+    creates: set[Any] = set()
     for k, row in sorted(latest.items(), key=lambda item: item[1].number):
         record = dict(row.record or {})
         existing = by_key.get(k)
@@ -90,6 +92,7 @@ def plan_batch(
         claimed_ids[record["id"]] = k
         if existing is None:
             created += 1
+            creates.add(k)
             writes.append(record)
         elif existing.last_job == job_id:
             skipped += 1  # the same key earlier in this file: that row lost, this one wins
@@ -101,7 +104,7 @@ def plan_batch(
             updated += 1
             writes.append(record)
     writes.sort(key=lambda record: str(record[key]))
-    return BatchPlan(tuple(writes), created, updated, skipped, tuple(errors))
+    return BatchPlan(tuple(writes), created, updated, skipped, tuple(errors), frozenset(creates))
 
 
 def _id_conflict(

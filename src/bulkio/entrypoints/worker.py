@@ -58,8 +58,10 @@ def sweep_forever(container: Container, every_s: float, stop: threading.Event) -
 class JobWorker:
     """Dramatiq worker threads and the sweep thread of one process, started and stopped."""
 
-    def __init__(self, container: Container, threads: int, sweep_every_s: float) -> None:
+    def __init__(self, container: Container, threads: int, sweep_every_s: float,
+                 idle_poll_ms: int = IDLE_POLL_MS) -> None:
         self._container, self._threads, self._sweep_every_s = container, threads, sweep_every_s
+        self._idle_poll_ms = idle_poll_ms
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self._worker: dramatiq.Worker | None = None
@@ -79,7 +81,7 @@ class JobWorker:
         )
         self._sweeper.start()
         self._worker = dramatiq.Worker(broker, worker_threads=self._threads,
-                                       worker_timeout=IDLE_POLL_MS)
+                                       worker_timeout=self._idle_poll_ms)
         self._worker.start()
         log.info("worker %s consuming queue %s with %d threads",
                  self._container.settings().jobs.worker_id, QUEUE, self._threads)

@@ -29,9 +29,14 @@ class RecordStore(Protocol):
         job: Job,
         writes: Sequence[Record],
         errors: Sequence[tuple[RowError, Mapping[str, Any] | None]],
-    ) -> None:
+        creates: Collection[Any] = (),
+    ) -> int:
         """Upsert `writes`, append `errors` and save `job` in one transaction, fenced on the
-        job's version: if anyone else changed the job, nothing is written and `StaleJob` raised."""
+        job's version: if anyone else changed the job, nothing is written and `StaleJob` raised.
+
+        `creates` are the keys the batch planned as new. Returns how many of them were found
+        stored at write time (a concurrent job wrote them first); the saved counters already
+        count those as updates (`Counters.settled`), and the caller settles its copy likewise."""
 
     def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
         """Matching records in key order, read in batches, never all at once."""

@@ -95,7 +95,12 @@ class ImportPipeline:
             failed=len({e.row for e, _ in errors}), rows=len(items), bytes_read=bytes_read,
         )
         job.record_batch(outcome, [e for e, _ in errors], self._clock.now())
-        self._records.commit_batch(job, () if job.dry_run else plan.writes, errors)
+        if job.dry_run:
+            self._records.commit_batch(job, (), errors)
+            return
+        found = self._records.commit_batch(job, plan.writes, errors, plan.creates)
+        if found:
+            job.counters = job.counters.settled(found)
 
     def _found_references(self, resource: Resource, rows: Sequence[Checked]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -119,7 +124,7 @@ class ImportPipeline:
             seen.update(k for k, stored in by_key.items() if stored is not None)
         if repeated:
             plan = BatchPlan(plan.writes, plan.created, plan.updated, plan.skipped + repeated,
-                             plan.errors)
+                             plan.errors, plan.creates)
         return plan
 
 

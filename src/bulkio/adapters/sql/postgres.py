@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -16,9 +17,10 @@ from bulkio.adapters.sql.records import (
     SqlRecordStore,
     conditions_of,
     deduplicated,
+    settle_counters,
     updated_columns,
 )
-from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_tuples
+from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_to_row, record_tuples
 from bulkio.adapters.sql.tables import job_errors, records
 from bulkio.domain.jobs import Job
 from bulkio.domain.queries import ExportQuery
@@ -26,6 +28,9 @@ from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.validation import Record
 
 ATTEMPTS = 5
+# A row version no transaction has deleted yet: the row was inserted, not updated (the
+# documented way to tell the two apart in `INSERT … ON CONFLICT DO UPDATE … RETURNING`).
+INSERTED = sa.literal_column("(xmax = 0)").label("inserted")
 ERROR_COLUMNS = ("job_id", "row", "line", "field", "code", "message", "value", "raw")
 
 
@@ -42,19 +47,23 @@ class PostgresRecordStore(SqlRecordStore):
         self._copy_threshold = copy_threshold  # below it, COPY's set-up costs more than it saves
         self._backoff = backoff
 
-    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
+                     creates: Collection[Any] = ()) -> int:
         """Upsert, append errors and save the job in one transaction; retried on deadlock."""
         resource = RESOURCES[job.resource]
         rows = deduplicated(resource, writes)
+        planned = set(creates)
         with database_errors():
             for attempt in range(ATTEMPTS):
                 try:
                     with self._engine.begin() as conn:
                         write_fenced(conn, job)
                         if len(rows) >= self._copy_threshold:
-                            self._copy_upsert(conn, resource, job, rows)
+                            inserted = self._copy_upsert(conn, resource, job, rows)
                         else:
-                            self._upsert(conn, resource, job, rows)
+                            inserted = self._returning_upsert(conn, resource, job, rows)
+                        found = len(planned - inserted)
+                        settle_counters(conn, job, found)
                         self._copy_errors(conn, job, errors)
                     break
                 except sa.exc.DBAPIError as err:
@@ -62,8 +71,25 @@ class PostgresRecordStore(SqlRecordStore):
                         raise
                 time.sleep(self._backoff(attempt))
         job.version += 1
+        return found
 
-    def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
+    def _returning_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
+                          writes: list[Record]) -> set[Any]:
+        """The plain upsert, reporting which keys it inserted rather than updated."""
+        if not writes:
+            return set()
+        table = records[resource.name]
+        stmt = postgresql.insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[resource.key],
+            set_={name: stmt.excluded[name] for name in updated_columns(resource)},
+        ).returning(table.c[resource.key], INSERTED)
+        result = conn.execute(stmt, [record_to_row(resource, w, job) for w in writes])
+        return {key for key, inserted in result if inserted}
+
+    def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
+                     writes: list[Record]) -> set[Any]:
+        """COPY into staging, then one INSERT … SELECT; returns the keys it inserted."""
         table = records[resource.name]
         names = [*resource.field_names, "created_at", "updated_at", "last_job_id"]  # as record_tuples
         stage = f"bulkio_stage_{resource.name}"
@@ -81,10 +107,11 @@ class PostgresRecordStore(SqlRecordStore):
         insert = postgresql.insert(table).from_select(
             names, sa.select(*staged.c).order_by(staged.c[resource.key])
         )
-        conn.execute(insert.on_conflict_do_update(
+        result = conn.execute(insert.on_conflict_do_update(
             index_elements=[resource.key],
             set_={name: insert.excluded[name] for name in updated_columns(resource)},
-        ))
+        ).returning(table.c[resource.key], INSERTED))
+        return {key for key, inserted in result if inserted}
 
     def _copy_errors(self, conn: sa.Connection, job: Job, errors: Errors) -> None:
         if len(errors) < self._copy_threshold:

@@ -11,8 +11,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bulkio.adapters.sql.failures import database_errors
 from bulkio.adapters.sql.jobs import write_fenced
-from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_to_row, to_utc
-from bulkio.adapters.sql.tables import job_errors, records
+from bulkio.adapters.sql.rows import (
+    counters_to_row,
+    error_to_row,
+    record_to_domain,
+    record_to_row,
+    to_utc,
+)
+from bulkio.adapters.sql.tables import job_errors, jobs, records
 from bulkio.domain.errors import InvalidRequest
 from bulkio.domain.jobs import Job
 from bulkio.domain.queries import ExportQuery
@@ -98,14 +104,28 @@ class SqlRecordStore:
                 found.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(part))).scalars())
         return found
 
-    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors) -> None:
+    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
+                     creates: Collection[Any] = ()) -> int:
         """Upsert, append errors and save the job in one transaction fenced on its version."""
         resource = RESOURCES[job.resource]
         with database_errors(), self._engine.begin() as conn:
-            write_fenced(conn, job)
+            write_fenced(conn, job)  # first: on SQLite it takes the write lock for what follows
+            found = self._stored_already(conn, resource, creates)
             self._upsert(conn, resource, job, deduplicated(resource, writes))
             self._append_errors(conn, job, errors)
+            settle_counters(conn, job, found)
         job.version += 1
+        return found
+
+    def _stored_already(self, conn: sa.Connection, resource: Resource, keys: Collection[Any]) -> int:
+        """How many of the keys planned as new are stored by now. Exact on SQLite, whose write
+        lock this transaction holds; PostgreSQL's store asks its INSERT instead."""
+        table = records[resource.name]
+        column = table.c[resource.key]
+        return sum(
+            conn.execute(sa.select(sa.func.count()).where(column.in_(part))).scalar_one()
+            for part in _chunks(set(keys))
+        )
 
     def _upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
         if not writes:
@@ -144,6 +164,13 @@ class SqlRecordStore:
         stmt = sa.select(sa.func.count()).select_from(table).where(*conditions_of(query))
         with database_errors(), self._engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
+
+
+def settle_counters(conn: sa.Connection, job: Job, found: int) -> None:
+    """Save the job's counters with `found` planned creates counted as updates (already fenced)."""
+    if found:
+        conn.execute(sa.update(jobs).where(jobs.c.id == job.id)
+                     .values(counters=counters_to_row(job.counters.settled(found))))
 
 
 def updated_columns(resource: Resource) -> list[str]:

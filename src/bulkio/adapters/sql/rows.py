@@ -74,7 +74,7 @@ def job_to_row(job: Job) -> dict[str, Any]:
         "source_name": job.source_name, "source_url": job.source_url,
         "source_size": job.source_size, "dry_run": job.dry_run,
         "filters": jsonable(job.filters), "fields": None if job.fields is None else list(job.fields),
-        "counters": _converter.unstructure(job.counters),
+        "counters": counters_to_row(job.counters),
         "errors": [error_to_json(e) for e in job.errors], "error_count": job.error_count,
         "warnings": list(job.warnings), "failure": job.failure, "version": job.version,
         "locked_by": job.locked_by, "locked_at": to_utc(job.locked_at),
@@ -122,6 +122,10 @@ def record_to_row(resource: Resource, record: Mapping[str, Any], job: Job) -> di
     written = to_utc(job.updated_at)
     row.update(created_at=written, updated_at=written, last_job_id=job.id)
     return row
+
+
+def counters_to_row(counters: Counters) -> dict[str, int]:
+    return _converter.unstructure(counters)
 
 
 def record_tuples(resource: Resource, writes: Iterable[Record], job: Job) -> Iterator[tuple]:
