@@ -9,6 +9,14 @@ Keyword overrides are environment variables, read through `bulkio.config.from_en
 real thing: `production_bulkio(..., JOB_BATCH_SIZE=500)`. Each production handle gets its own
 Redis key namespace (queue and locks), so a message left over by one test never reaches the
 next one's worker, and deletes its keys on exit.
+
+Opening one costs about half a second (worker start and stop). Many short tests can share one
+handle instead and empty the database before each (`empty_database(pg_url)`):
+
+    @pytest.fixture(scope="session")
+    def production_set(pg_url, redis_url, s3_endpoint):
+        with production_bulkio(pg_url, redis_url, s3_endpoint, new_bucket(s3_endpoint)) as bio:
+            yield bio
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
 import redis
 from dependency_injector import providers
 
@@ -34,6 +43,10 @@ from bulkio.container import build
 from bulkio.entrypoints.worker import JobWorker
 
 STOP_TIMEOUT_S = 15.0
+IDLE_POLL_MS = 50  # a test's worker picks up a new job within this; production polls slower
+# A queue message lost while a test waits (another test session flushing the shared Redis
+# database, say) is sent again by the sweep within seconds, not after the production 30 minutes.
+QUICK_RESEND = {"JOB_STALE_THRESHOLD_MS": 3000, "JOB_SWEEP_INTERVAL_MS": 1000}
 
 
 def production_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str,
@@ -48,9 +61,26 @@ def production_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str
     return env
 
 
+_migrated: set[str] = set()
+
+
+def migrated(pg_url: str) -> None:
+    """Migrate the database to head (once per URL and test process)."""
+    if pg_url not in _migrated:
+        upgrade(pg_url)
+        _migrated.add(pg_url)
+
+
+def new_bucket(s3_endpoint: str) -> str:
+    """A new, empty bucket on the S3 endpoint (for handles that outlive one test)."""
+    name = f"bulkio-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name
+
+
 def empty_database(pg_url: str) -> None:
     """Migrate the database to head, then empty every table bulkio owns."""
-    upgrade(pg_url)
+    migrated(pg_url)
     engine = create_engine_for(pg_url)
     try:
         names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
@@ -79,7 +109,7 @@ def open_production(settings: Settings, namespace: str) -> Bulkio:
 def worker_running(bio: Bulkio, threads: int = 2) -> Iterator[JobWorker]:
     """A Dramatiq worker (and its sweep) in threads of this process, consuming bio's queue."""
     settings = bio.container.settings()
-    worker = JobWorker(bio.container, threads, settings.sweep_every_s)
+    worker = JobWorker(bio.container, threads, settings.sweep_every_s, idle_poll_ms=IDLE_POLL_MS)
     worker.start()
     try:
         yield worker
@@ -100,12 +130,14 @@ def production_bulkio(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: 
     """bulkio on PostgreSQL + S3 + Redis/Dramatiq with a worker running; closed on exit.
 
     `fresh` empties the database first (the bucket is new per test already); `worker=False`
-    leaves the queue unconsumed until the test enters `worker_running(bio)` itself.
+    leaves the queue unconsumed until the test enters `worker_running(bio)` itself. Pending
+    jobs are sent again after 3 s (`QUICK_RESEND`) unless the overrides say otherwise.
     """
     if fresh:
         empty_database(pg_url)
     else:
-        upgrade(pg_url)
+        migrated(pg_url)
+    overrides = {**QUICK_RESEND, **overrides}
     settings = from_env(production_env(pg_url, redis_url, s3_endpoint, s3_bucket, **overrides))
     namespace = f"bulkio-test-{uuid.uuid4().hex[:10]}"
     bio = open_production(settings, namespace)

@@ -48,8 +48,10 @@ def base_env(extra: Mapping[str, str]) -> dict[str, str]:
 class Node:
     """One `bulkio` subprocess, in its own process group, logging to `<name>.log`."""
 
-    def __init__(self, name: str, args: list[str], env: Mapping[str, str], workdir: Path) -> None:
+    def __init__(self, name: str, args: list[str], env: Mapping[str, str], workdir: Path,
+                 url: str = "") -> None:
         self.name = name
+        self.url = url  # where an API node answers
         self.log_path = workdir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -108,9 +110,9 @@ class Cluster:
         self.workdir = workdir
         self.nodes: list[Node] = []
 
-    def start(self, name: str, args: list[str], **overrides: object) -> Node:
+    def start(self, name: str, args: list[str], url: str = "", **overrides: object) -> Node:
         env = base_env({**self.env, **{k: str(v) for k, v in overrides.items()}})
-        node = Node(name, args, env, self.workdir)
+        node = Node(name, args, env, self.workdir, url)
         self.nodes.append(node)
         return node
 
@@ -124,13 +126,12 @@ class Cluster:
     def api(self, name: str, port: int, **overrides: object) -> Node:
         """A `bulkio serve` on `port`, answering HTTP."""
         node = self.start(name, ["serve", "--host", "127.0.0.1", "--port", str(port)],
-                          PORT=port, BULKIO_WORKER_ID=name, **overrides)
-        node.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
+                          url=f"http://127.0.0.1:{port}", BULKIO_WORKER_ID=name, **overrides)
 
         def answers() -> bool:
             assert node.alive(), f"{name} exited ({node.process.returncode}):\n{node.log()}"
             try:
-                return httpx.get(f"{node.url}/health/ready", timeout=1.0).status_code == 200  # type: ignore[attr-defined]
+                return httpx.get(f"{node.url}/health/ready", timeout=1.0).status_code == 200
             except httpx.HTTPError:
                 return False
 

@@ -19,7 +19,7 @@ from bulkio.adapters.sql.jobs import SqlJobRepository
 from bulkio.api import Bulkio
 from bulkio.domain.jobs import Job
 from tests.integration.cluster import Cluster
-from tests.production import empty_database, production_env
+from tests.production import QUICK_RESEND, empty_database, production_env
 
 # The namespaces `bulkio worker` uses when nothing overrides them (Dramatiq's and the locks').
 NODE_KEY_PATTERNS = ("dramatiq:*", "bulkio:lock:*")
@@ -41,7 +41,7 @@ def forget_node_keys(redis_url: str) -> None:
 def node_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str) -> dict[str, str]:
     """The environment every node of one test shares: an empty database, a new bucket."""
     empty_database(pg_url)
-    return production_env(pg_url, redis_url, s3_endpoint, s3_bucket)
+    return production_env(pg_url, redis_url, s3_endpoint, s3_bucket, **QUICK_RESEND)
 
 
 @pytest.fixture

@@ -121,7 +121,9 @@ def test_sweep_enqueues_pending_job_again_when_its_message_was_lost(
 def test_recovered_job_runs_once_the_dead_holder_lease_lapses(
     services: tuple[str, ...], users_file: Path, redis_url: str,
 ) -> None:
-    with production_bulkio(*services, worker=False) as bio, ExitStack() as dead_holder:
+    # No re-send by the sweep to fall back on: the retry alone must bring the job back.
+    with production_bulkio(*services, worker=False, JOB_STALE_THRESHOLD_MS=600_000) as bio, \
+            ExitStack() as dead_holder:
         job = bio.import_file(users_file, "users")
         # A worker that died holding the lock: its key outlives it for the lease's TTL.
         prefix = f"{bio.container.broker().namespace}:lock:"

@@ -20,7 +20,7 @@ from tests.conftest import free_port
 from tests.integration.cluster import Cluster, eventually
 from tests.integration.conftest import Database, forget_node_keys
 from tests.integration.files import ROLES
-from tests.production import empty_database, new_bucket, production_env
+from tests.production import QUICK_RESEND, empty_database, new_bucket, production_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -55,7 +55,7 @@ def outcome(pg_url: str, redis_url: str, s3_endpoint: str,
     bucket = new_bucket(s3_endpoint)
     empty_database(pg_url)
     forget_node_keys(redis_url)
-    cluster = Cluster(production_env(pg_url, redis_url, s3_endpoint, bucket),
+    cluster = Cluster(production_env(pg_url, redis_url, s3_endpoint, bucket, **QUICK_RESEND),
                       tmp_path_factory.mktemp("multi-node"))
     database = Database(pg_url)
     try:

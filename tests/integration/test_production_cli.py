@@ -47,7 +47,7 @@ def test_migrate_worker_import_and_export_work_when_run_as_documented(
 
     assert imported.returncode == 0, imported.stderr
     assert "completed: 250 rows, 250 created, 0 updated, 0 skipped, 0 failed" in imported.stderr
-    assert "attempt 1 taken by worker-1" in worker.log()  # the job ran on the worker, not in the CLI
+    assert "attempt 1 taken by worker-1" in worker.log()  # the worker ran it, not the CLI
     assert exported.returncode == 0, exported.stderr
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as out:
         rows = list(csv.DictReader(out))
@@ -55,6 +55,8 @@ def test_migrate_worker_import_and_export_work_when_run_as_documented(
     assert {r["email"] for r in rows} == {user(n)["email"] for n in range(250)}
     seventh = next(r for r in rows if r["email"] == "user000007@example.com")
     assert (seventh["name"], seventh["role"], seventh["active"]) == ("User 7", "author", "true")
+    assert worker.stop() == 0  # SIGTERM: a clean stop
+    assert "worker worker-1 stopped" in worker.log()
 
 
 def test_migrate_changes_nothing_when_run_again(empty_cluster: Cluster) -> None:

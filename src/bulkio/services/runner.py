@@ -61,7 +61,7 @@ class JobRunner:
         """A busy job needs nothing more; a pending one is locked by a holder that died and
         whose lease has not lapsed yet (the sweep recovered it first): ask for a retry."""
         if self._jobs.get(job_id).status is JobStatus.PENDING:
-            raise Unavailable(f"job {job_id} is pending but still locked: retry once the lease lapses")
+            raise Unavailable(f"job {job_id} is pending but still locked: retry after the lease")
         log.info("job %s is held by another worker", job_id)
 
     def _claim(self, job_id: str) -> Job | None:
