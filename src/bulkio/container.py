@@ -90,6 +90,7 @@ def _queue(settings: Settings, broker: Any, runner: providers.Provider) -> Itera
     queue = InProcessJobQueue(lambda job_id: runner().run(job_id), settings.concurrency)
     queue.start()
     yield queue
+    runner().stop()  # running jobs pause after their batch; the next start-up resumes them
     queue.stop(timeout=30)
 
 

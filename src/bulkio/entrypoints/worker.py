@@ -87,8 +87,10 @@ class JobWorker:
                  self._container.settings().jobs.worker_id, QUEUE, self._threads)
 
     def stop(self, timeout_s: float = 600.0) -> None:
-        """Stop consuming and sweeping; wait up to `timeout_s` for jobs in flight."""
+        """Stop consuming and sweeping; jobs in flight stop after their current batch and go
+        back to pending (Dramatiq retries their message elsewhere); wait up to `timeout_s`."""
         self._stop.set()
+        self._container.runner().stop()
         if self._worker is not None:
             self._worker.stop(timeout=int(timeout_s * 1000))
         if self._sweeper is not None:

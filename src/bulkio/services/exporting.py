@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from bulkio.domain.jobs import Job
+from bulkio.domain.jobs import Counters, Job
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
 from bulkio.formats import Format, detect_format, encode, extension
@@ -13,6 +13,7 @@ from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
+from bulkio.services.importing import WorkerStopping, never
 from bulkio.services.settings import JobSettings
 
 
@@ -31,15 +32,17 @@ class ExportPipeline:
         self._jobs, self._records, self._storage = jobs, records, storage
         self._clock, self._settings = clock, settings
 
-    def run(self, job: Job) -> None:
-        """Write the export file to storage; leaves the job completed with its key."""
+    def run(self, job: Job, stopping: Callable[[], bool] = never) -> None:
+        """Write the export file to storage; leaves the job completed with its key.
+
+        An export has no checkpoint: a recovered one starts again, its partial file discarded."""
         query = ExportQuery.build(resource_named(job.resource), job.filters, job.fields)
-        job.counters.total = self._records.count(query)
+        job.counters = Counters(total=self._records.count(query))
         job.heartbeat(self._clock.now())
         self._jobs.save(job)
         fmt = Format(job.format)
         key = f"exports/{job.id}.{extension(fmt)}"
-        counted = self._count(job, self._records.stream(query, self._settings.batch_size))
+        counted = self._count(job, self._records.stream(query, self._settings.batch_size), stopping)
         rows = ({c: r.get(c) for c in query.columns} for r in counted)
         size = self._storage.put(key, self._measure(job, encode(rows, fmt, query.columns)))
         now = self._clock.now()
@@ -47,7 +50,8 @@ class ExportPipeline:
         job.complete(now, result_key=key, expires_at=now + self._settings.export_ttl)
         self._jobs.save(job)
 
-    def _count(self, job: Job, records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    def _count(self, job: Job, records: Iterable[Mapping[str, Any]],
+               stopping: Callable[[], bool]) -> Iterator[Mapping[str, Any]]:
         every = self._settings.heartbeat_every_rows
         pending = 0
         for record in records:
@@ -57,6 +61,8 @@ class ExportPipeline:
                 job.record_export(pending, job.counters.bytes, self._clock.now())
                 self._jobs.save(job)  # fenced: a cancelled job stops here
                 pending = 0
+                if stopping():
+                    raise WorkerStopping(job.id)  # storage discards the unfinished file
         job.counters.exported += pending
         job.counters.processed += pending
 

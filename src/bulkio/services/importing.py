@@ -29,6 +29,14 @@ class LeaseLost(Exception):
     """The worker's lease on the job lapsed: stop without writing more."""
 
 
+class WorkerStopping(Exception):
+    """The worker is shutting down: the job stopped after a committed batch and can resume."""
+
+
+def never() -> bool:
+    return False
+
+
 class ImportPipeline:
     """Runs one import job that a worker has already claimed."""
 
@@ -37,8 +45,11 @@ class ImportPipeline:
         self._jobs, self._records, self._storage = jobs, records, storage
         self._clock, self._ids, self._settings = clock, ids, settings
 
-    def run(self, job: Job, lease: Lease | None = None) -> None:
-        """Import every row after the job's checkpoint; leaves the job completed."""
+    def run(self, job: Job, lease: Lease | None = None,
+            stopping: Callable[[], bool] = never) -> None:
+        """Import every row after the job's checkpoint; leaves the job completed.
+
+        Between batches it renews the lease and honours `stopping` (`WorkerStopping`)."""
         assert job.source is not None
         resource = resource_named(job.resource)
         fmt = Format(job.format)
@@ -58,6 +69,8 @@ class ImportPipeline:
                     batch = []
                     if lease is not None and not lease.renew():
                         raise LeaseLost(job.id)
+                    if stopping():
+                        raise WorkerStopping(job.id)
             if batch:
                 self._warn_unknown(job, resource, reader.columns, checked)
                 self._write(job, resource, batch, reader.bytes_read, seen)
@@ -128,4 +141,4 @@ class ImportPipeline:
         return plan
 
 
-__all__ = ["ImportPipeline", "LeaseLost", "Stored"]
+__all__ = ["ImportPipeline", "LeaseLost", "Stored", "WorkerStopping"]

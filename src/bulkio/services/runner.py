@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from bulkio.domain.errors import InvalidRequest, SourceUnreadable, StaleJob, Unavailable
@@ -12,7 +13,7 @@ from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import JobLock
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
-from bulkio.services.importing import ImportPipeline, LeaseLost
+from bulkio.services.importing import ImportPipeline, LeaseLost, WorkerStopping
 from bulkio.services.settings import JobSettings
 
 log = logging.getLogger("bulkio.runner")
@@ -26,6 +27,12 @@ class JobRunner:
         self._jobs, self._lock, self._clock = jobs, lock, clock
         self._imports, self._exports, self._fetcher = imports, exports, fetcher
         self._settings = settings
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Ask running jobs to stop after their current batch; they go back to pending and
+        resume from their checkpoint on the next worker."""
+        self._stopping.set()
 
     def run(self, job_id: str) -> None:
         """Run the job if it is pending and nobody else holds it; otherwise do nothing."""
@@ -41,10 +48,13 @@ class JobRunner:
             try:
                 if job.kind is JobKind.IMPORT:
                     self._fetcher.ensure_local(job)
-                    self._imports.run(job, lease)
+                    self._imports.run(job, lease, self._stopping.is_set)
                 else:
-                    self._exports.run(job)
+                    self._exports.run(job, self._stopping.is_set)
                 log.info("job %s: attempt %d %s", job_id, job.attempts, job.status)
+            except WorkerStopping:
+                self._end(job, lambda j: j.recover(self._clock.now()))
+                raise Unavailable(f"job {job_id} paused: this worker is stopping") from None
             except (StaleJob, LeaseLost):
                 log.warning("job %s was taken over or cancelled; this worker stops", job_id)
             except (SourceUnreadable, InvalidRequest) as err:

@@ -149,3 +149,30 @@ def test_the_error_report_holds_each_failed_row_with_its_values_when_asked(world
     assert lines[0] == "email,name,role,_error_row,_error_field,_error_code,_error_message"
     assert "bad" in lines[1] and "invalid_format" in lines[1] and "invalid_enum" in lines[1]
     assert len(lines) == 2
+
+
+def test_a_job_pauses_after_its_batch_and_resumes_later_when_the_worker_stops(world) -> None:
+    text = CSV + "b@example.com,B,reader\nc@example.com,C,reader\n"  # batch size 2: two batches
+    job = world.submitter.import_upload("users", [text.encode()], "users.csv")
+    world.queue.sent.clear()
+    stopping = world.runner
+    stopping.stop()
+    with pytest.raises(Unavailable):
+        stopping.run(job.id)
+    paused = world.jobs.get(job.id)
+    assert (paused.status, paused.checkpoint, paused.counters.created) == (JobStatus.PENDING, 2, 2)
+    world.runner.run(job.id)
+    done = world.jobs.get(job.id)
+    assert (done.status, done.resumed_from, done.counters.created) == (JobStatus.COMPLETED, 2, 3)
+
+
+def test_an_export_starts_its_counts_afresh_when_it_runs_again_after_a_stop(world) -> None:
+    world.upload("users", CSV + "b@example.com,B,reader\n")
+    job = world.submitter.export("users", "ndjson")
+    world.queue.sent.clear()
+    stored = world.jobs.get(job.id)
+    stored.counters.exported = stored.counters.processed = 7  # left by an attempt that died
+    world.jobs.save(stored)
+    world.runner.run(job.id)
+    done = world.jobs.get(job.id)
+    assert (done.counters.exported, done.counters.total) == (2, 2)
