@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -65,9 +66,17 @@ class BenchmarkFailed(Exception):
 # -- measured processes ------------------------------------------------------------------------
 
 
+LAST: dict[str, float] = {}  # CPU seconds and load average of the last measured process
+
+
 def measure(argv: list[str], env: dict[str, str], work: Path) -> tuple[float, float, str, str]:
-    """Run `argv` under /usr/bin/time -v: wall seconds, peak RSS in MB, stdout, stderr."""
+    """Run `argv` under /usr/bin/time -v: wall seconds, peak RSS in MB, stdout, stderr.
+
+    The process's CPU time (user + system) and the 1-minute load average just before it started
+    are left in `LAST`: on a shared machine the CPU time is the steadier figure.
+    """
     report = work / "time.txt"
+    LAST["load"] = os.getloadavg()[0]
     start = time.perf_counter()
     done = subprocess.run([TIME, "-v", "-o", str(report), *argv], env=env, capture_output=True,
                           text=True, check=False)
@@ -75,9 +84,11 @@ def measure(argv: list[str], env: dict[str, str], work: Path) -> tuple[float, fl
     if done.returncode != 0:
         raise BenchmarkFailed(f"{' '.join(argv)} exited with {done.returncode}:\n"
                               f"{done.stderr[-4000:]}{done.stdout[-2000:]}")
-    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read_text())
+    text = report.read_text()
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     if found is None:
         raise BenchmarkFailed(f"no peak RSS in {report}")
+    LAST["cpu"] = sum(float(m) for m in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", text))
     return seconds, int(found.group(1)) / 1024, done.stdout, done.stderr
 
 
@@ -236,6 +247,10 @@ class Run:
         self.notes: list[str] = []
         self.copy_in_rate: float | None = None
         self.copy_out_rate: float | None = None
+        self.facts: dict[str, Any] = {}
+        self.command: list[str] = []
+        self.source = work / f"users.{args.format}"
+        self.csv_twin = work / "users-copy.csv"
 
     # -- bookkeeping
 
@@ -248,6 +263,7 @@ class Run:
             "rows_per_s": round(rate), "peak_rss_mb": round(rss, 1),
             "ratio_to_copy": round(rate / baseline, 3) if baseline else None,
             "job_seconds": job_seconds, "job_rows_per_s": job_rate, "kind": kind,
+            "cpu_seconds": round(LAST["cpu"], 2), "load_1m_before": round(LAST["load"], 2),
         }
         self.results.append(result)
         print(_line(result), flush=True)
@@ -260,6 +276,20 @@ class Run:
         if self.args.batch_size:
             env["JOB_BATCH_SIZE"] = str(self.args.batch_size)
         return env
+
+    def repeated(self, label: str, once: Any) -> tuple[float, float, str]:
+        """Run a cheap baseline `--repeats` times; the median run's seconds, peak RSS, stdout."""
+        runs = []
+        for _ in range(self.args.repeats):
+            result = once()
+            runs.append((*result, dict(LAST)))
+        runs.sort(key=lambda r: r[0])
+        seconds, rss, out, _, last = runs[len(runs) // 2]
+        LAST.update(last)
+        if len(runs) > 1:
+            self.notes.append(f"{label}: median of {len(runs)} runs; all: "
+                              + ", ".join(f"{r[0]:.2f}s" for r in runs))
+        return seconds, rss, out
 
     # -- bulkio steps
 
@@ -329,6 +359,10 @@ class Run:
         upgrade(sa_url)
         with psycopg.connect(url, autocommit=True) as conn:
             self.facts["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+            self.facts["postgresql_settings"] = dict(conn.execute(
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
+                "('shared_buffers', 'max_wal_size', 'synchronous_commit', 'fsync', 'autovacuum', "
+                "'work_mem', 'full_page_writes') ORDER BY name").fetchall())
             for table in (BASELINE_TABLE, PARSED_TABLE):
                 # bulkio's users table exactly (columns, indexes), with defaults for what bulkio
                 # fills in Python: the id and the two timestamps.
@@ -346,18 +380,27 @@ class Run:
 
         env = self.env(self.work / "pg-data", sa_url)
 
-        checkpoint()
-        seconds, rss, out, _ = measure(helper("_copy-in", url, str(self.csv_twin), BASELINE_TABLE),
-                                       os.environ.copy(), self.work)
+        def copy_in() -> tuple[float, float, str, str]:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'TRUNCATE "{BASELINE_TABLE}"')
+            checkpoint()
+            return measure(helper("_copy-in", url, str(self.csv_twin), BASELINE_TABLE),
+                           os.environ.copy(), self.work)
+
+        seconds, rss, out = self.repeated("raw COPY FROM STDIN", copy_in)
         if count(BASELINE_TABLE) != self.rows or json.loads(out)["rows"] != self.rows:
             raise BenchmarkFailed("raw COPY did not load every row")
         self.copy_in_rate = self.rows / seconds
         self.record("raw COPY FROM STDIN (CSV file)", "postgres", self.rows, seconds, rss, "import")
 
-        checkpoint()
-        seconds, rss, out, _ = measure(
-            helper("_parse-copy", url, str(self.source), self.args.format, PARSED_TABLE),
-            os.environ.copy(), self.work)
+        def parse_copy() -> tuple[float, float, str, str]:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'TRUNCATE "{PARSED_TABLE}"')
+            checkpoint()
+            return measure(helper("_parse-copy", url, str(self.source), self.args.format,
+                                  PARSED_TABLE), os.environ.copy(), self.work)
+
+        seconds, rss, _ = self.repeated("parse + COPY", parse_copy)
         if count(PARSED_TABLE) != self.valid:
             raise BenchmarkFailed("parse + COPY did not load every valid row")
         self.record(f"parse {self.args.format} in Python + COPY write_row", "postgres", self.rows,
@@ -368,20 +411,17 @@ class Run:
         checkpoint()
         self.bulkio_import("postgres", env, True, count)
 
-        checkpoint()
         out_path = self.work / "copy-out.csv"
-        seconds, rss, _, _ = measure(helper("_copy-out", url, "users", str(out_path)),
-                                     os.environ.copy(), self.work)
-        self.check_lines(out_path, self.valid + 1, "COPY users TO STDOUT")
-        self.copy_out_rate = self.valid / seconds
-        self.record("raw COPY users TO STDOUT (CSV)", "postgres", self.valid, seconds, rss, "export")
-        seconds, rss, _, _ = measure(
-            helper("_copy-out", url, "(SELECT * FROM users ORDER BY email)", str(out_path)),
-            os.environ.copy(), self.work)
-        self.check_lines(out_path, self.valid + 1, "COPY (SELECT ... ORDER BY email) TO STDOUT")
-        out_path.unlink()
-        self.record("raw COPY (SELECT … ORDER BY email) TO STDOUT", "postgres", self.valid, seconds,
-                    rss, "export")
+        for label, query in (("raw COPY users TO STDOUT (CSV)", "users"),
+                             ("raw COPY (SELECT … ORDER BY email) TO STDOUT",
+                              "(SELECT * FROM users ORDER BY email)")):
+            seconds, rss, _ = self.repeated(label, lambda q=query: measure(
+                helper("_copy-out", url, q, str(out_path)), os.environ.copy(), self.work))
+            self.check_lines(out_path, self.valid + 1, label)
+            out_path.unlink()
+            if self.copy_out_rate is None:
+                self.copy_out_rate = self.valid / seconds
+            self.record(label, "postgres", self.valid, seconds, rss, "export")
 
         for fmt in ("ndjson", "csv"):
             self.bulkio_export("postgres", env, fmt)
@@ -430,8 +470,6 @@ class Run:
         self.facts = machine_facts()
         self.invalid = invalid_count(self.rows, self.args.invalid_every)
         self.valid = self.rows - self.invalid
-        self.source = self.work / f"users.{self.args.format}"
-        self.csv_twin = self.work / "users-copy.csv"
         start = time.perf_counter()
         generate(self.rows, self.args.format, self.source, self.args.seed, self.args.invalid_every)
         # The same rows as CSV for COPY; without the invalid rows COPY itself would refuse.
@@ -447,19 +485,24 @@ class Run:
             self.postgres()
         if self.args.backend in ("sqlite", "both"):
             self.sqlite()
+        loads = [r["load_1m_before"] for r in self.results]
+        self.notes.append(f"1-minute load average before each step: {min(loads):.2f} to "
+                          f"{max(loads):.2f} on {os.cpu_count()} CPUs (anything above ~1 means other "
+                          "work shared the machine; compare CPU s, which it disturbs less)")
 
 
 # -- reporting -----------------------------------------------------------------------------------
 
 COLUMNS = (("operation", 52), ("backend", 8), ("rows", 10), ("seconds", 8), ("rows/s", 9),
-           ("peak RSS MB", 11), ("vs COPY", 7), ("job rows/s", 10))
+           ("peak RSS MB", 11), ("vs COPY", 7), ("job rows/s", 10), ("CPU s", 7))
 
 
 def _cells(r: dict[str, Any]) -> list[str]:
     return [r["operation"], r["backend"], f"{r['rows']:,}", f"{r['seconds']:.2f}",
             f"{r['rows_per_s']:,}", f"{r['peak_rss_mb']:.0f}",
             "" if r["ratio_to_copy"] is None else f"{r['ratio_to_copy']:.2f}",
-            "" if r["job_rows_per_s"] is None else f"{r['job_rows_per_s']:,}"]
+            "" if r["job_rows_per_s"] is None else f"{r['job_rows_per_s']:,}",
+            f"{r['cpu_seconds']:.1f}"]
 
 
 def _header() -> str:
@@ -509,7 +552,9 @@ def machine_facts() -> dict[str, Any]:
         "sqlalchemy": sqlalchemy.__version__,
         "postgresql": None,
         "bulkio_commit": git("rev-parse", "--short", "HEAD"),
-        "uncommitted_src": git("status", "--porcelain", "--", "src") or None,
+        "uncommitted_src": git("status", "--porcelain", "--", "src").splitlines() or None,
+        "src_diff_sha256": hashlib.sha256(
+            git("diff", "HEAD", "--", "src").encode()).hexdigest()[:16],
     }
 
 
@@ -530,7 +575,10 @@ def report_markdown(run: Run, elapsed: float) -> str:
         f"| SQLite | {f['sqlite']} |",
         f"| psycopg / SQLAlchemy | {f['psycopg']} / {f['sqlalchemy']} |",
         f"| bulkio | commit {f['bulkio_commit']}"
-        + (" plus uncommitted changes under src/" if f["uncommitted_src"] else "") + " |",
+        + (f" plus uncommitted changes under src/ ({len(f['uncommitted_src'])} file(s), diff sha256 "
+           f"{f['src_diff_sha256']})" if f["uncommitted_src"] else "") + " |",
+        f"| PostgreSQL settings | "
+        + ", ".join(f"{k}={v}" for k, v in (f.get("postgresql_settings") or {}).items()) + " |",
         f"| batch size | {a.batch_size or 'default (JOB_BATCH_SIZE unset)'} |",
         "",
         markdown_table(run.results),
@@ -539,7 +587,8 @@ def report_markdown(run: Run, elapsed: float) -> str:
         "into its storage, the job, exit). rows/s: rows / seconds. peak RSS: that process's "
         "maximum resident set size (`/usr/bin/time -v`). vs COPY: rows/s over raw PostgreSQL COPY "
         "(imports: COPY FROM STDIN; exports: COPY users TO STDOUT). job rows/s: the job's own rate "
-        "from the CLI summary (from claim to completion).",
+        "from the CLI summary (from claim to completion). CPU s: user + system time of the measured "
+        "process alone (not the database server's).",
         "",
         *(f"- {note}" for note in run.notes),
     ]
@@ -558,6 +607,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--invalid-every", type=int, default=0, metavar="K",
                         help="make every K-th row invalid (0: none)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each raw PostgreSQL baseline (the median is reported)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="JOB_BATCH_SIZE for bulkio (default: bulkio's own)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
