@@ -35,3 +35,8 @@ def test_ids_are_distinct_canonical_uuids_when_generated(ids: IdGenerator) -> No
     made = [ids.new_id() for _ in range(1000)]
     assert len(set(made)) == 1000
     assert all(str(uuid.UUID(i)) == i for i in made)
+
+
+def test_random_ids_are_version_4_when_generated() -> None:
+    made = [uuid.UUID(Uuid4Ids().new_id()) for _ in range(200)]
+    assert {(u.version, u.variant) for u in made} == {(4, uuid.RFC_4122)}

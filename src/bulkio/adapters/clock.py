@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -28,10 +29,15 @@ class FixedClock:
 
 
 class Uuid4Ids:
-    """Random UUIDs."""
+    """Random (version 4) UUIDs, formatted straight from the random bytes: an import makes one
+    per new record, and `str(uuid.uuid4())` costs several times more."""
 
     def new_id(self) -> str:
-        return str(uuid.uuid4())
+        raw = bytearray(os.urandom(16))
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class SequentialIds:

@@ -9,7 +9,7 @@ unknown column is reported once per job as a warning.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from attrs import frozen
@@ -22,14 +22,21 @@ Record = dict[str, Any]
 ERROR_COLUMN_PREFIX = "_error"
 
 
+@lru_cache(maxsize=4096)  # a file has few distinct column names; every row asks again
 def canonical(column: str) -> str:
     """The form in which column names are compared."""
     return "".join(ch for ch in column.lower() if ch not in " _-\t")
 
 
-@cache
+_COLUMNS: dict[str, Mapping[str, str]] = {}
+
+
 def _columns(resource: Resource) -> Mapping[str, str]:
-    return {canonical(name): name for name in resource.field_names}
+    # Keyed by name: hashing the whole frozen Resource on every row costs more than validating.
+    known = _COLUMNS.get(resource.name)
+    if known is None:
+        known = _COLUMNS[resource.name] = {canonical(n): n for n in resource.field_names}
+    return known
 
 
 def unknown_columns(resource: Resource, columns: Iterable[str]) -> list[str]:

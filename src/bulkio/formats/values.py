@@ -11,7 +11,9 @@ import orjson
 
 from bulkio.domain.fields import TAG_SEPARATOR
 
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+# orjson writes datetimes itself (the hot path of every export): UTC as `Z`, naive read as UTC.
+# Stored records are always UTC; another offset would be kept as written, still ISO 8601.
+_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 
 def utc_text(moment: datetime) -> str:

@@ -6,20 +6,24 @@ fenced transaction, so a recovered job resumes exactly after the last committed 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from typing import Any
+
+from attrs import frozen
 
 from bulkio.domain.jobs import BatchOutcome, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import MalformedRow, RowError, SourceRow
 from bulkio.domain.upsert import BatchPlan, Stored, check_references, keys_of, plan_batch
 from bulkio.domain.validation import Checked, unknown_columns, validate
-from bulkio.formats import Format, open_rows, precheck
+from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
+from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 
 ErrorWithRow = tuple[RowError, Mapping[str, Any] | None]
@@ -35,6 +39,34 @@ class WorkerStopping(Exception):
 
 def never() -> bool:
     return False
+
+
+@frozen
+class Batch:
+    """A batch of source rows, validated: the valid ones and the errors of the others."""
+
+    valid: tuple[Checked, ...]
+    errors: tuple[ErrorWithRow, ...]
+    rows: int  # source rows it covers (valid, invalid and malformed)
+    bytes_read: int  # position in the source after it
+    new_columns: tuple[str, ...]  # columns first seen in it (NDJSON and JSON rows may add some)
+
+
+def _batch(resource: Resource, items: Sequence[SourceRow | MalformedRow], reader: RowReader,
+           looked_at: int) -> Batch:
+    valid: list[Checked] = []
+    errors: list[ErrorWithRow] = []
+    for item in items:
+        if isinstance(item, MalformedRow):
+            errors.append((item.error(), None))
+            continue
+        result = validate(resource, item)
+        if result.record is None:
+            errors.extend((e, result.raw) for e in result.errors)
+        else:
+            valid.append(result)
+    return Batch(tuple(valid), tuple(errors), len(items), reader.bytes_read,
+                 tuple(reader.columns[looked_at:]))
 
 
 class ImportPipeline:
@@ -54,49 +86,46 @@ class ImportPipeline:
         resource = resource_named(job.resource)
         fmt = Format(job.format)
         precheck(lambda: self._storage.open_reader(job.source), fmt)
-        seen: set[Any] | None = set() if job.dry_run else None
         with self._storage.open_reader(job.source) as stream:
-            reader = open_rows(stream, fmt)
-            batch: list[SourceRow | MalformedRow] = []
-            checked = 0  # columns already looked at (NDJSON and JSON rows may add new ones)
-            for item in reader:
-                if item.number <= job.checkpoint:
-                    continue  # committed before a restart
-                batch.append(item)
-                if len(batch) >= self._settings.batch_size:
-                    checked = self._warn_unknown(job, resource, reader.columns, checked)
-                    self._write(job, resource, batch, reader.bytes_read, seen)
-                    batch = []
-                    if lease is not None and not lease.renew():
-                        raise LeaseLost(job.id)
-                    if stopping():
-                        raise WorkerStopping(job.id)
-            if batch:
-                self._warn_unknown(job, resource, reader.columns, checked)
-                self._write(job, resource, batch, reader.bytes_read, seen)
+            rows = open_rows(stream, fmt)
+            # Reading and validating run a batch ahead while this thread waits on the database;
+            # `closing` stops the reader before its stream closes, whatever ends the loop.
+            with closing(read_ahead(self._checked(resource, rows, job.checkpoint))) as batches:
+                self._write_all(job, resource, batches, lease, stopping)
         job.complete(self._clock.now())
         self._jobs.save(job)
 
-    def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str],
-                      checked: int) -> int:
-        """Warn once about each unknown column not looked at yet; returns how many were."""
-        for column in unknown_columns(resource, columns[checked:]):
-            job.warn(f"unknown column {column!r} was ignored")
-        return len(columns)
+    def _write_all(self, job: Job, resource: Resource, batches: Iterator[Batch],
+                   lease: Lease | None, stopping: Callable[[], bool]) -> None:
+        seen: set[Any] | None = set() if job.dry_run else None
+        for batch in batches:
+            self._warn_unknown(job, resource, batch.new_columns)
+            self._write(job, resource, batch, seen)
+            if lease is not None and not lease.renew():
+                raise LeaseLost(job.id)
+            if stopping():
+                raise WorkerStopping(job.id)
 
-    def _write(self, job: Job, resource: Resource, items: Sequence[SourceRow | MalformedRow],
-               bytes_read: int, seen: set[Any] | None) -> None:
-        checked = [item.error() if isinstance(item, MalformedRow) else validate(resource, item)
-                   for item in items]
-        errors: list[ErrorWithRow] = []
-        valid: list[Checked] = []
-        for result in checked:
-            if isinstance(result, RowError):
-                errors.append((result, None))
-            elif result.record is None:
-                errors.extend((e, result.raw) for e in result.errors)
-            else:
-                valid.append(result)
+    def _checked(self, resource: Resource, reader: RowReader, checkpoint: int) -> Iterator[Batch]:
+        """The rows after `checkpoint`, validated, a batch at a time (runs ahead, in a thread)."""
+        size, looked_at = self._settings.batch_size, 0
+        items: list[SourceRow | MalformedRow] = []
+        for item in reader:
+            if item.number <= checkpoint:
+                continue  # committed before a restart
+            items.append(item)
+            if len(items) >= size:
+                yield _batch(resource, items, reader, looked_at)
+                looked_at, items = len(reader.columns), []
+        if items:
+            yield _batch(resource, items, reader, looked_at)
+
+    def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
+        for column in unknown_columns(resource, columns):
+            job.warn(f"unknown column {column!r} was ignored")
+
+    def _write(self, job: Job, resource: Resource, batch: Batch, seen: set[Any] | None) -> None:
+        errors, valid = list(batch.errors), list(batch.valid)
         raw_by_row = {c.number: c.raw for c in valid}
         valid, missing = check_references(resource, valid, self._found_references(resource, valid))
         errors.extend((e, raw_by_row.get(e.row)) for e in missing)
@@ -105,7 +134,7 @@ class ImportPipeline:
         errors.sort(key=lambda pair: pair[0].row)
         outcome = BatchOutcome(
             created=plan.created, updated=plan.updated, skipped=plan.skipped,
-            failed=len({e.row for e, _ in errors}), rows=len(items), bytes_read=bytes_read,
+            failed=len({e.row for e, _ in errors}), rows=batch.rows, bytes_read=batch.bytes_read,
         )
         job.record_batch(outcome, [e for e, _ in errors], self._clock.now())
         if job.dry_run:

@@ -17,6 +17,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",  # safe with WAL, and much faster than FULL
     "PRAGMA foreign_keys=ON",  # SQLite ignores foreign keys unless asked, per connection
     "PRAGMA busy_timeout=30000",  # wait for the write lock instead of failing at once
+    "PRAGMA wal_autocheckpoint=16384",  # 64 MB of WAL between checkpoints, not one per batch
+    "PRAGMA cache_size=-65536",  # 64 MB of page cache for the key indexes of a large import
 )
 
 

@@ -47,6 +47,11 @@ class PostgresRecordStore(SqlRecordStore):
         self._copy_threshold = copy_threshold  # below it, COPY's set-up costs more than it saves
         self._backoff = backoff
 
+    def _among(self, column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
+        """`column = ANY(:array)`: one parameter, one plan, instead of a thousand-item IN list
+        parsed and planned again for every batch."""
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+
     def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
                      creates: Collection[Any] = ()) -> int:
         """Upsert, append errors and save the job in one transaction; retried on deadlock."""

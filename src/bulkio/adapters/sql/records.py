@@ -84,9 +84,10 @@ class SqlRecordStore:
         wanted_keys, wanted_ids = set(keys), set(ids)
         with database_errors(), self._engine.connect() as conn:
             for key_part, id_part in _paired_chunks(wanted_keys, wanted_ids):
-                stmt = sa.select(table).where(
-                    sa.or_(table.c[resource.key].in_(key_part), table.c.id.in_(id_part))
-                )
+                wanted = [self._among(table.c[resource.key], key_part)]
+                if id_part:
+                    wanted.append(self._among(table.c.id, id_part))
+                stmt = sa.select(table).where(sa.or_(*wanted))
                 for row in conn.execute(stmt).mappings():
                     stored = Stored(record_to_domain(resource, row), row["last_job_id"])
                     if stored.record[resource.key] in wanted_keys:
@@ -101,8 +102,13 @@ class SqlRecordStore:
         found: set[str] = set()
         with database_errors(), self._engine.connect() as conn:
             for part in _chunks(set(ids)):
-                found.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(part))).scalars())
+                found.update(conn.execute(
+                    sa.select(table.c.id).where(self._among(table.c.id, part))).scalars())
         return found
+
+    def _among(self, column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
+        """`column IN (values)`: one bound parameter per value, as every database reads it."""
+        return column.in_(values)
 
     def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
                      creates: Collection[Any] = ()) -> int:
