@@ -396,17 +396,18 @@ def wait_until_blocked(engine: sa.Engine) -> None:
     raise AssertionError("the batch never waited for the lock")
 
 
+@pytest.mark.parametrize("new_rows", [1, 250], ids=["small-batch", "copy-sized-batch"])
 def test_commit_batch_counts_a_planned_create_as_an_update_when_another_job_stored_it_first(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob, new_rows: int
 ) -> None:
     first = added(job_repository, new_job())
     record_store.commit_batch(first, [user("ada@example.com", 1, name="Ada")], [])
     # The second job looked the key up before the first one wrote it: it planned a create.
     later = added(job_repository, new_job())
-    later.counters.created, later.counters.successful = 2, 2
-    writes = [user("ada@example.com", 2, name="Ada L."), user("bob@example.com", 3)]
-    found = record_store.commit_batch(later, writes, [],
-                                      creates={"ada@example.com", "bob@example.com"})
+    later.counters.created = later.counters.successful = new_rows + 1
+    writes = [user("ada@example.com", 2, name="Ada L."),
+              *(user(f"new{n}@example.com", 10 + n) for n in range(new_rows))]
+    found = record_store.commit_batch(later, writes, [], creates={w["email"] for w in writes})
     assert found == 1
     saved = job_repository.get(later.id).counters
-    assert (saved.created, saved.updated, saved.successful) == (1, 1, 2)
+    assert (saved.created, saved.updated, saved.successful) == (new_rows, 1, new_rows + 1)
