@@ -176,3 +176,16 @@ def test_an_export_starts_its_counts_afresh_when_it_runs_again_after_a_stop(worl
     world.runner.run(job.id)
     done = world.jobs.get(job.id)
     assert (done.counters.exported, done.counters.total) == (2, 2)
+
+
+def test_a_finished_job_logs_its_counts_and_rate_as_key_values_when_it_completes(
+    world, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("INFO", logger="bulkio.runner"):
+        job = world.upload("users", CSV + "bad,X,boss\n")
+    [line] = [r.getMessage() for r in caplog.records if "event=job_finished" in r.getMessage()]
+    fields = dict(part.split("=", 1) for part in line.split())
+    assert fields["job"] == job.id
+    assert (fields["status"], fields["rows"], fields["created"], fields["failed"]) == (
+        "completed", "2", "1", "1")
+    assert fields["error_rate"] == "0.5" and "rows_per_second" in fields
