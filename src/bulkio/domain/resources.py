@@ -73,13 +73,15 @@ class Resource:
     rules: tuple[Rule, ...] = ()
     filters: tuple[Filter, ...] = ()
     _by_name: Mapping[str, Field] = field(init=False, repr=False, eq=False)
+    _names: tuple[str, ...] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
 
     @property
     def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+        return self._names  # read per row by validation and the stores: built once
 
     @property
     def export_columns(self) -> tuple[str, ...]:
