@@ -101,3 +101,19 @@ def test_pending_jobs_run_when_bulkio_is_opened_again(tmp_path: Path) -> None:
     with bulkio.open(settings) as second:
         done = second.wait(job.id, timeout=30)
     assert (done.status, done.counters.created) == (JobStatus.COMPLETED, 3)
+
+
+def test_a_job_whose_worker_stopped_is_recovered_while_bulkio_stays_open(tmp_path: Path) -> None:
+    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "JOB_SWEEP_INTERVAL_MS": "100",
+           "JOB_STALE_LOCK_THRESHOLD_MS": "1000"}
+    first = bulkio.open(env, sweep=False)
+    first.container.queue().stop(timeout=5)
+    job = first.import_file(io.BytesIO(USERS), "users", "csv")
+    orphan = first.get_job(job.id)
+    orphan.start("a-worker-that-died", first.container.clock().now())  # fresh heartbeat
+    first.container.job_repository().save(orphan)
+    first.close()
+    with bulkio.open(env) as second:
+        assert second.get_job(job.id).status is JobStatus.PROCESSING  # not stale yet
+        done = second.wait(job.id, timeout=30)
+    assert (done.status, done.attempts, done.counters.created) == (JobStatus.COMPLETED, 2, 3)

@@ -57,6 +57,8 @@ class InProcessJobLock:
 
 
 _STOP = object()
+RETRIES = 6  # 0.5 s, 1 s, 2 s … 16 s: about half a minute in all
+RETRY_BASE_S = 0.5
 
 
 class InProcessJobQueue:
@@ -73,6 +75,7 @@ class InProcessJobQueue:
         self._running = 0
         self._threads: list[threading.Thread] = []
         self._stopped = False
+        self._retries: dict[str, int] = {}
 
     def enqueue_run(self, job_id: str) -> None:
         """Queue the job unless it is already waiting; dropped once the queue has stopped."""
@@ -119,6 +122,20 @@ class InProcessJobQueue:
         with self._state:
             return self._state.wait_for(lambda: not self._waiting and not self._running, timeout)
 
+    def _retry_later(self, job_id: str, err: Unavailable) -> None:
+        """Send the job again after a growing pause, as a broker's retries would."""
+        with self._state:
+            tries = self._retries[job_id] = self._retries.get(job_id, 0) + 1
+        if tries > RETRIES:
+            log.error("job %s: giving up retrying after %d tries (%s); the sweep may", job_id,
+                      RETRIES, err)
+            return
+        delay = RETRY_BASE_S * 2 ** (tries - 1)
+        log.warning("job %s: %s; retrying in %.1fs", job_id, err, delay)
+        timer = threading.Timer(delay, self.enqueue_run, args=(job_id,))
+        timer.daemon = True
+        timer.start()
+
     def _work(self) -> None:
         while True:
             job_id = self._queue.get()
@@ -131,6 +148,8 @@ class InProcessJobQueue:
                 self._running += 1
             try:
                 self._handler(job_id)  # type: ignore[arg-type]
+            except Unavailable as err:
+                self._retry_later(job_id, err)  # type: ignore[arg-type]
             except Exception:
                 # One broken job must not take a worker thread down with it.
                 log.exception("job %s failed in an in-process worker", job_id)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 from attrs import frozen
 
+from bulkio.domain.errors import Unavailable
 from bulkio.domain.jobs import Job
 from bulkio.ports.clock import Clock
 from bulkio.ports.idempotency import IdempotencyStore, Replay
 from bulkio.ports.jobs import JobRepository
 
 ANONYMOUS = "anonymous"
+log = logging.getLogger("bulkio.idempotency")
 
 
 def scope_of(api_key: str | None) -> str:
@@ -101,7 +104,15 @@ class IdempotentRequests:
             self._store.abandon(claim.scope, claim.key)
             discard()
             raise
-        self._store.complete(claim.scope, claim.key, job.id)
+        for attempt in range(3):
+            try:
+                self._store.complete(claim.scope, claim.key, job.id)
+                break
+            except Unavailable:
+                if attempt == 2:
+                    # The job exists and is queued: answer it. The claim frees itself after its
+                    # timeout, which only matters to a client that retries a success.
+                    log.warning("job %s: could not record Idempotency-Key %r", job.id, claim.key)
         return Submission(job)
 
     def purge(self) -> int:

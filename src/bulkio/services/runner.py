@@ -70,8 +70,13 @@ class JobRunner:
             except WorkerStopping:
                 self._end(job, lambda j: j.recover(self._clock.now()))
                 raise Unavailable(f"job {job_id} paused: this worker is stopping") from None
-            except (StaleJob, LeaseLost):
+            except StaleJob:
                 log.warning("job %s was taken over or cancelled; this worker stops", job_id)
+            except LeaseLost:
+                # The lock said so, perhaps only because Redis blinked: hand the job back (unless
+                # another attempt has it already) and let the queue retry.
+                self._end(job, lambda j: j.recover(self._clock.now()))
+                raise Unavailable(f"job {job_id}: the lease was lost; retrying") from None
             except (SourceUnreadable, InvalidRequest) as err:
                 self._end(job, lambda j: j.fail(str(err), self._clock.now()))
             except Unavailable:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from attrs import frozen
 
-from bulkio.domain.errors import BulkioError, EmptySource, InvalidRequest, SourceUnreadable
+from bulkio.domain.errors import (
+    BulkioError,
+    EmptySource,
+    InvalidRequest,
+    SourceUnreadable,
+    Unavailable,
+)
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
@@ -29,6 +37,8 @@ class StoredUpload:
     key: str
     size: int
 
+
+log = logging.getLogger("bulkio.submit")
 
 class JobSubmitter:
     """Turns a request for an import or export into a pending, enqueued job."""
@@ -108,7 +118,13 @@ class JobSubmitter:
 
     def _submit(self, job: Job) -> Job:
         self._jobs.add(job)
-        self._queue.enqueue_run(job.id)
+        try:
+            self._queue.enqueue_run(job.id)
+        except Unavailable:
+            # The job row is the truth: the sweep sends it again. Answering an error here
+            # would invite a retry that imports the same file twice.
+            log.warning("job %s is saved but its message could not be sent; the sweep will",
+                        job.id)
         return job
 
 

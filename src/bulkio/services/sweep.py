@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 
 from attrs import frozen
 
@@ -56,3 +58,30 @@ class Sweeper:
                 self._queue.enqueue_run(job.id)
                 requeued += 1
         return SweepReport(recovered, failed, requeued)
+
+
+class PeriodicSweep:
+    """A daemon thread that calls `sweep(first)` at once and then every `every_s` seconds."""
+
+    def __init__(self, sweep: Callable[[bool], object], every_s: float) -> None:
+        self._sweep, self._every_s = sweep, every_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bulkio-sweep", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        first = True
+        while not self._stopped.is_set():
+            try:
+                self._sweep(first)
+            except Exception:  # a failed sweep must not end the thread; the next one retries
+                log.exception("sweep failed; trying again in %ss", self._every_s)
+            first = False
+            self._stopped.wait(self._every_s)

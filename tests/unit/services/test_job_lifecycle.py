@@ -189,3 +189,42 @@ def test_a_finished_job_logs_its_counts_and_rate_as_key_values_when_it_completes
     assert (fields["status"], fields["rows"], fields["created"], fields["failed"]) == (
         "completed", "2", "1", "1")
     assert fields["error_rate"] == "0.5" and "rows_per_second" in fields
+
+
+class DownQueue:
+    """A queue whose broker is down."""
+
+    def enqueue_run(self, job_id: str) -> None:
+        raise Unavailable("broker down")
+
+    def ping(self) -> None:
+        raise Unavailable("broker down")
+
+
+def test_the_job_is_kept_and_answered_when_its_message_cannot_be_sent(world) -> None:
+    world.queue = DownQueue()
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    assert world.jobs.get(job.id).status is JobStatus.PENDING  # the sweep will send it
+
+
+class LapsingLock:
+    """A lock whose lease is lost at the first renewal, as when Redis blinks."""
+
+    class Lease:
+        def renew(self) -> bool:
+            return False
+
+    def hold(self, job_id: str, owner: str):
+        from contextlib import nullcontext
+
+        return nullcontext(self.Lease())
+
+
+def test_the_job_goes_back_to_pending_for_a_retry_when_its_lease_is_lost(world) -> None:
+    world.lock = LapsingLock()
+    text = CSV + "b@example.com,B,reader\nc@example.com,C,reader\n"  # two batches of 2
+    job = world.submitter.import_upload("users", [text.encode()], "users.csv")
+    with pytest.raises(Unavailable):
+        world.runner.run(job.id)
+    back = world.jobs.get(job.id)
+    assert (back.status, back.checkpoint) == (JobStatus.PENDING, 2)
