@@ -25,6 +25,7 @@ class Settings:
     data_dir: Path = Path(".bulkio")
     database_url: str | None = None
     redis_url: str | None = None
+    redis_namespace: str | None = None  # queue and lock keys; None: Dramatiq's and bulkio's own
     s3_bucket: str | None = None
     s3_region: str = "us-east-1"
     s3_endpoint: str | None = None
@@ -103,6 +104,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=Path(env.get("BULKIO_DATA_DIR", ".bulkio")),
         database_url=_database_url(env),
         redis_url=_redis_url(env),
+        redis_namespace=env.get("BULKIO_REDIS_NAMESPACE") or None,
         s3_bucket=env.get("AWS_S3_BUCKET") or None,
         s3_region=env.get("AWS_REGION", "us-east-1"),
         s3_endpoint=env.get("AWS_S3_ENDPOINT") or None,

@@ -67,6 +67,9 @@ def _lock(settings: Settings) -> Any:
         from bulkio.adapters.redis_lock import RedisJobLock
 
         ttl_ms = int(settings.jobs.stale_after.total_seconds() * 1000)
+        if settings.redis_namespace:
+            return RedisJobLock(settings.redis_url, ttl_ms=ttl_ms,
+                                prefix=f"{settings.redis_namespace}:lock:")
         return RedisJobLock(settings.redis_url, ttl_ms=ttl_ms)
     from bulkio.adapters.in_process import InProcessJobLock
 
@@ -76,7 +79,11 @@ def _lock(settings: Settings) -> Any:
 def _broker(settings: Settings) -> Any:
     from bulkio.adapters.dramatiq_queue import redis_broker
 
-    return redis_broker(settings.redis_url) if settings.redis_url else None
+    if not settings.redis_url:
+        return None
+    if settings.redis_namespace:
+        return redis_broker(settings.redis_url, namespace=settings.redis_namespace)
+    return redis_broker(settings.redis_url)
 
 
 def _queue(settings: Settings, broker: Any, runner: providers.Provider) -> Iterator[Any]:

@@ -22,6 +22,8 @@ SQLITE_PRAGMAS = (
 )
 
 
+IDLE_IN_TRANSACTION_MS = 600_000  # longer than any pause between two statements of a batch
+
 # Last line of defence for JSON columns; the adapters pass plain JSON values already.
 _dumps = partial(json.dumps, default=str, ensure_ascii=False)
 
@@ -37,6 +39,9 @@ def create_engine_for(url: str) -> sa.Engine:
             parsed.set(drivername="postgresql+psycopg"),
             pool_pre_ping=True,
             json_serializer=_dumps,
+            # A worker paused inside a transaction (SIGSTOP, a debugger) must not keep its job's
+            # row locked for ever: the server ends such a session, the takeover can proceed.
+            connect_args={"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"},
         )
     raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql")
 
