@@ -69,14 +69,25 @@ def _summary(job: Job) -> int:
     for warning in job.warnings:
         console.print(f"[yellow]warning[/]: {escape(warning)}")
     for error in job.errors[:10]:
+        shown = "" if error.value is None else f": {error.value!r}"
         console.print(escape(f"  row {error.row} {error.field or '-'} [{error.code}] "
-                             f"{error.message}: {error.value!r}"))
+                             f"{error.message}{shown}"))
     if job.error_count > 10:
         console.print(f"  … {job.error_count - 10:,} more: bulkio errors {job.id}")
     return 0
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command's domain errors become one-line messages (exit 1), never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BulkioError as err:
+            raise click.ClickException(str(err)) from err
+
+
+@click.group(cls=_Commands)
 @click.version_option(package_name="bulkio")
 def main() -> None:
     """Bulk import and export of users, articles and comments."""
@@ -173,18 +184,12 @@ def serve(host: str, port: int | None, log_level: str) -> None:
 
 
 def _open() -> Bulkio:
-    try:
-        return open_bulkio()
-    except BulkioError as err:
-        raise click.ClickException(str(err)) from err
+    return open_bulkio()  # configured from the environment, like `bulkio serve`
 
 
 def run() -> None:
-    try:
-        main(standalone_mode=True)
-    except BulkioError as err:
-        console.print(f"[red]error[/]: {err}")
-        sys.exit(2)
+    """The `bulkio` console script."""
+    main()
 
 
 def _register_operator_commands() -> None:
