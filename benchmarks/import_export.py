@@ -577,7 +577,7 @@ def report_markdown(run: Run, elapsed: float) -> str:
         f"| bulkio | commit {f['bulkio_commit']}"
         + (f" plus uncommitted changes under src/ ({len(f['uncommitted_src'])} file(s), diff sha256 "
            f"{f['src_diff_sha256']})" if f["uncommitted_src"] else "") + " |",
-        f"| PostgreSQL settings | "
+        "| PostgreSQL settings | "
         + ", ".join(f"{k}={v}" for k, v in (f.get("postgresql_settings") or {}).items()) + " |",
         f"| batch size | {a.batch_size or 'default (JOB_BATCH_SIZE unset)'} |",
         "",

@@ -11,7 +11,7 @@ from typing import IO, Any, BinaryIO
 from bulkio.config import Settings, from_env
 from bulkio.container import Container, build
 from bulkio.domain.errors import NotFound
-from bulkio.domain.jobs import Job, JobKind
+from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
 from bulkio.formats import Format
 from bulkio.ports.jobs import JobFilter
@@ -83,8 +83,8 @@ class Bulkio:
         return self.container.job_service().get(job_id)
 
     def jobs(self, kind: str | None = None, status: str | None = None, limit: int = 50) -> list[Job]:
-        query = JobFilter(kind=JobKind(kind) if kind else None, status=status and _status(status),
-                          limit=limit)
+        query = JobFilter(kind=JobKind(kind) if kind else None,
+                          status=JobStatus(status) if status else None, limit=limit)
         return list(self.container.job_service().list(query))
 
     def cancel(self, job_id: str) -> Job:
@@ -119,12 +119,6 @@ class Bulkio:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _status(value: str):  # noqa: ANN202 - small local parser
-    from bulkio.domain.jobs import JobStatus
-
-    return JobStatus(value)
 
 
 def _write_all(out: IO[bytes], chunks: Iterable[bytes]) -> int:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import zlib
 
-import orjson
-
 from bulkio.domain.errors import SourceUnreadable, UnsupportedFormat
 from bulkio.formats.format import Format
 from bulkio.formats.source import GZIP_MAGIC, JSON_WHITESPACE, UTF8_BOM

@@ -15,7 +15,7 @@ from attrs import frozen
 from bulkio.domain.jobs import BatchOutcome, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import MalformedRow, RowError, SourceRow
-from bulkio.domain.upsert import BatchPlan, Stored, check_references, keys_of, plan_batch
+from bulkio.domain.upsert import BatchPlan, check_references, keys_of, plan_batch
 from bulkio.domain.validation import Checked, unknown_columns, validate
 from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.ports.clock import Clock, IdGenerator
@@ -170,4 +170,4 @@ class ImportPipeline:
         return plan
 
 
-__all__ = ["ImportPipeline", "LeaseLost", "Stored", "WorkerStopping"]
+__all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping"]

@@ -78,7 +78,8 @@ class JobRunner:
                 self._end(job, lambda j: j.recover(self._clock.now()))
                 raise Unavailable(f"job {job_id}: the lease was lost; retrying") from None
             except (SourceUnreadable, InvalidRequest) as err:
-                self._end(job, lambda j: j.fail(str(err), self._clock.now()))
+                why = str(err)
+                self._end(job, lambda j: j.fail(why, self._clock.now()))
             except Unavailable:
                 self._end(job, lambda j: j.recover(self._clock.now()))
                 raise  # the queue retries with backoff

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from pathlib import Path
 
 from bulkio.api import Bulkio
 from bulkio.domain.jobs import JobStatus
