@@ -40,6 +40,7 @@ class StoredUpload:
 
 log = logging.getLogger("bulkio.submit")
 
+
 class JobSubmitter:
     """Turns a request for an import or export into a pending, enqueued job."""
 

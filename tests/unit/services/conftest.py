@@ -46,6 +46,7 @@ class World:
     clock: FixedClock
     fetcher: InMemoryFetcher
     settings: JobSettings
+    files: Path  # the local storage's folder
     lock: InProcessJobLock = field(factory=InProcessJobLock)
     ids: SequentialIds = field(factory=SequentialIds)
 
@@ -94,5 +95,5 @@ def world(tmp_path: Path) -> Iterator[World]:
     yield World(
         jobs=jobs, records=InMemoryRecordStore(jobs), storage=LocalFileStorage(tmp_path / "files"),
         queue=RecordingQueue(), clock=FixedClock(), fetcher=InMemoryFetcher({}),
-        settings=JobSettings(batch_size=2, worker_id="test-worker"),
+        settings=JobSettings(batch_size=2, worker_id="test-worker"), files=tmp_path / "files",
     )
