@@ -25,7 +25,16 @@ class BulkioError(Exception):
 
 
 class InvalidRequest(BulkioError):
-    """The request itself is malformed."""
+    """The request itself is malformed; `field` names the parameter at fault, when one is."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        """The field-level errors a client can show next to its inputs."""
+        return [{"field": self.field, "message": str(self)}] if self.field else []
 
 
 class UnknownResource(InvalidRequest):

@@ -43,13 +43,14 @@ class ExportQuery:
             try:
                 value = kind.clean(raw)
             except FieldProblem as problem:
-                raise InvalidRequest(f"filter {name}: {problem.message} (got {raw!r})") from None
+                raise InvalidRequest(f"filter {name}: {problem.message} (got {raw!r})",
+                                     field=name) from None
             conditions.append(Condition(spec.field, spec.op, value))
         columns = tuple(fields) if fields else resource.export_columns
         for column in columns:
             if column not in resource.export_columns:
                 raise UnknownField(
                     f"{resource.name} has no field {column!r} "
-                    f"(known: {', '.join(resource.export_columns)})"
+                    f"(known: {', '.join(resource.export_columns)})", field="fields",
                 )
         return cls(resource, tuple(conditions), columns)

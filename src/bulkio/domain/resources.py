@@ -98,7 +98,8 @@ class Resource:
             if candidate.name == name:
                 return candidate
         known = ", ".join(f.name for f in self.filters)
-        raise UnknownField(f"{self.name} cannot be filtered by {name!r} (known: {known})")
+        raise UnknownField(f"{self.name} cannot be filtered by {name!r} (known: {known})",
+                           field=name)
 
 
 def _published_needs_date(record: Mapping[str, Any]) -> tuple[str, ErrorCode, str] | None:

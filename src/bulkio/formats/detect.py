@@ -19,7 +19,8 @@ def detect_format(explicit: str | None, filename: str | None, head: bytes) -> Fo
             return _NAMES[explicit.strip().lower().lstrip(".")]
         except KeyError:
             raise UnsupportedFormat(
-                f"unsupported format {explicit!r}: use csv, ndjson (or jsonl) or json"
+                f"unsupported format {explicit!r}: use csv, ndjson (or jsonl) or json",
+                field="format",
             ) from None
     if filename:
         name = filename.strip().lower()

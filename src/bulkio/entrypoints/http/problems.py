@@ -99,19 +99,17 @@ def kind_of(exc: BaseException) -> Kind | None:
 
 @contextmanager
 def blame(field: str) -> Iterator[None]:
-    """Name the request field at fault in any request error raised inside."""
+    """Name `field` as at fault in a request error raised inside that names no field itself."""
     try:
         yield
     except InvalidRequest as err:
-        if not getattr(err, "errors", None):
-            err.errors = [{"field": field, "message": str(err)}]  # type: ignore[attr-defined]
+        if err.field is None:
+            err.field = field
         raise
 
 
 def invalid(field: str, message: str, cls: type[InvalidRequest] = InvalidRequest) -> InvalidRequest:
-    err = cls(message)
-    err.errors = [{"field": field, "message": message}]  # type: ignore[attr-defined]
-    return err
+    return cls(message, field=field)
 
 
 def _field_errors(exc: BaseException) -> list[dict[str, Any]] | None:
