@@ -236,8 +236,10 @@ class Job:
         eta = None
         if self.status is JobStatus.PROCESSING:
             done = self.progress()
-            done_now = done - (100.0 * self.resumed_from / max(self.counters.processed, 1)
-                               if self.resumed_from else 0.0)
+            # The share of the progress made by this run (a resumed run started part-way),
+            # taking rows as evenly spread over the file.
+            processed = self.counters.processed
+            done_now = done * (processed - self.resumed_from) / processed if processed else 0.0
             if 0 < done_now and 0 < done < 100 and run_seconds > 0:
                 eta = run_seconds * (100 - done) / done_now
         return Metrics(

@@ -113,6 +113,17 @@ def test_metrics_give_rate_error_rate_duration_and_eta_when_processing() -> None
     assert m.eta_seconds == 12.0  # 25 % in 4 s: 75 % more takes 12 s
 
 
+def test_eta_counts_only_this_run_when_a_recovered_job_resumed() -> None:
+    # First run: 1,000 rows (25 % of the bytes), then the worker died. The resumed run does
+    # 1,000 more rows (another 25 %) in 10 s, so the last 50 % should take about 20 s more.
+    job = started(source_size=8_000)
+    job.record_batch(BatchOutcome(created=1000, rows=1000, bytes_read=2_000), [], seconds(10))
+    job.recover(seconds(100))
+    job.start("worker-2", seconds(100))
+    job.record_batch(BatchOutcome(created=1000, rows=1000, bytes_read=4_000), [], seconds(110))
+    assert job.metrics(seconds(110)).eta_seconds == 20.0
+
+
 def test_metrics_stop_the_clock_when_the_job_completed() -> None:
     job = started()
     job.record_batch(BatchOutcome(created=2000, rows=2000), [], seconds(8))
