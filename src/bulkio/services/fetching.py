@@ -25,7 +25,8 @@ def limited(chunks: Iterable[bytes], max_bytes: int, what: str) -> Iterator[byte
         yield chunk
 
 
-def sniff(storage: FileStorage, key: str) -> bytes:
+def head_of(storage: FileStorage, key: str) -> bytes:
+    """The first bytes of a stored file, enough to tell its format."""
     with storage.open_reader(key) as stream:
         return stream.read(SNIFF_BYTES)
 
@@ -50,6 +51,6 @@ class SourceFetcher:
             job.source_size = self._storage.put(job.source, body)
         if not job.format:
             job.format = detect_format(None, job.source_url.split("?")[0],
-                                       sniff(self._storage, job.source)).value
+                                       head_of(self._storage, job.source)).value
         job.heartbeat(self._clock.now())
         self._jobs.save(job)

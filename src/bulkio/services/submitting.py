@@ -25,7 +25,7 @@ from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
-from bulkio.services.fetching import limited, sniff
+from bulkio.services.fetching import head_of, limited
 from bulkio.services.settings import JobSettings
 
 
@@ -72,7 +72,7 @@ class JobSubmitter:
             resource_named(resource)
             if upload.size == 0:
                 raise EmptySource("the file is empty")
-            fmt = detect_format(format, filename, sniff(self._storage, upload.key))
+            fmt = detect_format(format, filename, head_of(self._storage, upload.key))
         except BulkioError:
             self.discard(upload)
             raise
