@@ -155,15 +155,14 @@ class ImportPipeline:
               seen: set[Any] | None) -> BatchPlan:
         repeated = 0
         if seen is not None:  # a dry run writes nothing, so it remembers keys itself
-            fresh = [r for r in rows if r.record is None or r.record.get(resource.key) is None
-                     or r.record[resource.key] not in seen]
+            fresh = [r for r in rows if r.record is not None  # valid rows: always a record
+                     and r.record.get(resource.key) not in seen]
             repeated, rows = len(rows) - len(fresh), fresh
         keys, ids = keys_of(resource, rows)
         by_key, by_id = self._records.lookup(resource, keys, ids)
         plan = plan_batch(resource, rows, by_key, by_id, job.id, self._ids.new_id)
         if seen is not None:
             seen.update(r[resource.key] for r in plan.writes)
-            seen.update(k for k, stored in by_key.items() if stored is not None)
         if repeated:
             plan = BatchPlan(plan.writes, plan.created, plan.updated, plan.skipped + repeated,
                              plan.errors, plan.creates)

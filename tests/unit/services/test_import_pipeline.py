@@ -129,3 +129,13 @@ def test_the_job_fails_with_a_reason_when_a_json_array_is_broken(world) -> None:
 def test_unknown_columns_are_reported_as_warnings_when_present(world) -> None:
     job = world.upload("users", USERS.replace("active\n", "active,shoe_size\n", 1))
     assert job.warnings == ["unknown column 'shoe_size' was ignored"]
+
+
+def test_a_dry_run_counts_what_the_import_would_when_a_stored_key_repeats_changed(world) -> None:
+    world.upload("users", USERS)
+    # jane: identical first (skipped), changed later in another batch (an update).
+    text = USERS + "jane@example.com,Jane Q. Smith,editor,true\n"
+    dry = world.upload("users", text, dry_run=True)
+    real = world.upload("users", text)
+    counts = lambda j: (j.counters.created, j.counters.updated, j.counters.skipped)  # noqa: E731
+    assert counts(dry) == counts(real) == (0, 1, 3)
