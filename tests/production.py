@@ -108,8 +108,7 @@ def open_production(settings: Settings, namespace: str) -> Bulkio:
 @contextmanager
 def worker_running(bio: Bulkio, threads: int = 2) -> Iterator[JobWorker]:
     """A Dramatiq worker (and its sweep) in threads of this process, consuming bio's queue."""
-    settings = bio.container.settings()
-    worker = JobWorker(bio.container, threads, settings.sweep_every_s, idle_poll_ms=IDLE_POLL_MS)
+    worker = JobWorker(bio.container, threads, idle_poll_ms=IDLE_POLL_MS)
     worker.start()
     try:
         yield worker

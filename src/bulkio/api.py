@@ -15,7 +15,7 @@ from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
 from bulkio.formats import Format
 from bulkio.ports.jobs import JobFilter
-from bulkio.services.sweep import PeriodicSweep
+from bulkio.services.maintenance import Maintenance
 
 CHUNK = 1024 * 1024
 
@@ -28,9 +28,9 @@ def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
 class Bulkio:
     """A running bulkio: its worker threads run jobs until `close()`."""
 
-    def __init__(self, container: Container, sweeping: PeriodicSweep | None = None) -> None:
+    def __init__(self, container: Container, maintenance: Maintenance | None = None) -> None:
         self.container = container
-        self._sweeping = sweeping
+        self._maintenance = maintenance
 
     # -- imports ---------------------------------------------------------------------------
 
@@ -109,9 +109,9 @@ class Bulkio:
             time.sleep(poll)
 
     def close(self) -> None:
-        """Stop the sweep and the worker threads (running jobs pause after their batch)."""
-        if self._sweeping is not None:
-            self._sweeping.stop()
+        """Stop the maintenance and the worker threads (running jobs pause after their batch)."""
+        if self._maintenance is not None:
+            self._maintenance.stop()
         self.container.shutdown_resources()
 
     def __enter__(self) -> Bulkio:
@@ -132,22 +132,18 @@ def _write_all(out: IO[bytes], chunks: Iterable[bytes]) -> int:
 def open(settings: Settings | Mapping[str, str] | None = None, *, sweep: bool = True) -> Bulkio:
     """Start bulkio: embedded by default, or as `settings` (or an environment mapping) say.
 
-    With `sweep` (the default) a background thread sweeps at once and every
-    JOB_SWEEP_INTERVAL_MS: pending jobs from an earlier run are picked up, stale ones recovered."""
+    With `sweep` (the default) the container's maintenance runs in a background thread, at once
+    and every JOB_SWEEP_INTERVAL_MS: pending jobs from an earlier run are picked up, stale ones
+    recovered, expired Idempotency-Keys and export files deleted (`services/maintenance.py`)."""
     if not isinstance(settings, Settings):
         settings = from_env(settings)
     container = build(settings)
     container.init_resources()
-    sweeping = None
+    maintenance = None
     if sweep:
-        # At start an embedded queue is empty: every pending job is sent again. Afterwards the
-        # sweep recovers jobs whose worker stopped and re-sends lost messages.
-        embedded = not settings.distributed_queue
-        sweeping = PeriodicSweep(
-            lambda first: container.sweeper().sweep(requeue_all_pending=first and embedded),
-            settings.sweep_every_s)
-        sweeping.start()
-    return Bulkio(container, sweeping)
+        maintenance = container.maintenance()
+        maintenance.start()
+    return Bulkio(container, maintenance)
 
 
 __all__ = ["Bulkio", "NotFound", "open"]

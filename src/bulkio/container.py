@@ -18,6 +18,7 @@ from bulkio.services.fetching import SourceFetcher
 from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService
+from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
 from bulkio.services.submitting import JobSubmitter
 from bulkio.services.sweep import Sweeper
@@ -144,6 +145,11 @@ class Container(containers.DeclarativeContainer):
     idempotent_requests = providers.Singleton(
         IdempotentRequests, idempotency_store, job_repository, clock,
         providers.Callable(lambda s: s.idempotency_ttl, settings),
+    )
+    maintenance = providers.Singleton(
+        Maintenance, sweeper, idempotency_store, job_repository, storage, clock,
+        providers.Callable(lambda s: s.sweep_every_s, settings),
+        providers.Callable(lambda s: not s.distributed_queue, settings),
     )
 
 

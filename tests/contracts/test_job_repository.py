@@ -8,8 +8,15 @@ from decimal import Decimal
 
 import attrs
 import pytest
+import stamina
 
-from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
+from bulkio.domain.errors import (
+    Conflict,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    StaleJob,
+)
 from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.ports.jobs import JobFilter, JobRepository
@@ -127,6 +134,127 @@ def test_save_raises_not_found_when_job_was_never_added(
 ) -> None:
     with pytest.raises(NotFound):
         job_repository.save(new_job())
+
+
+def test_update_applies_the_move_to_the_stored_job_and_saves_it(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+
+    def start(fresh: Job) -> bool:
+        fresh.start("worker-1", T0 + timedelta(seconds=1))
+        return True
+
+    updated = job_repository.update(job.id, start)
+
+    assert updated is not None and updated.status is JobStatus.PROCESSING
+    assert job_repository.get(job.id) == updated
+    assert updated.version == 1
+
+
+def test_update_writes_nothing_when_the_move_declines(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+
+    assert job_repository.update(job.id, lambda fresh: False) is None
+    assert job_repository.get(job.id) == job
+
+
+def test_update_moves_the_fresh_copy_when_someone_saved_in_between(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    seen: list[JobStatus] = []
+
+    def cancel(fresh: Job) -> bool:
+        seen.append(fresh.status)
+        if len(seen) == 1:  # another worker claims the job between this read and this write
+            rival = job_repository.get(job.id)
+            rival.start("worker-2", T0 + timedelta(seconds=1))
+            job_repository.save(rival)
+        fresh.cancel(T0 + timedelta(seconds=2))
+        return True
+
+    updated = job_repository.update(job.id, cancel)
+
+    assert seen == [JobStatus.PENDING, JobStatus.PROCESSING]
+    assert updated is not None and job_repository.get(job.id) == updated
+    assert (updated.status, updated.attempts, updated.version) == (JobStatus.CANCELLED, 1, 2)
+
+
+def test_update_gives_up_with_stale_job_after_a_bounded_number_of_logged_retries(
+    job_repository: JobRepository, new_job: NewJob, caplog: pytest.LogCaptureFixture
+) -> None:
+    job = new_job()
+    job_repository.add(job)
+    tries = 0
+
+    def always_overtaken(fresh: Job) -> bool:
+        nonlocal tries
+        tries += 1
+        rival = job_repository.get(job.id)
+        rival.heartbeat(T0 + timedelta(seconds=tries))
+        job_repository.save(rival)
+        fresh.cancel(T0)
+        return True
+
+    # Testing mode: no waits between tries, and the repository's own bound stays in force.
+    with stamina.set_testing(True, attempts=1000, cap=True), pytest.raises(StaleJob):
+        job_repository.update(job.id, always_overtaken)
+
+    assert 1 < tries < 1000
+    assert job_repository.get(job.id).status is JobStatus.PENDING
+    retries = [r for r in caplog.records if r.name == "stamina"]
+    assert len(retries) == tries - 1
+
+
+def test_update_lets_the_move_s_own_errors_through_without_retrying(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    job = new_job(status=JobStatus.COMPLETED)
+    job_repository.add(job)
+    tries = 0
+
+    def cancel(fresh: Job) -> bool:
+        nonlocal tries
+        tries += 1
+        fresh.cancel(T0)
+        return True
+
+    with pytest.raises(InvalidTransition):
+        job_repository.update(job.id, cancel)
+    assert tries == 1
+
+
+def test_update_raises_not_found_when_job_is_unknown(job_repository: JobRepository) -> None:
+    with pytest.raises(NotFound):
+        job_repository.update("0b9e4c2a-58a5-4b8e-bd39-5f4b8f3d2c10", lambda fresh: True)
+
+
+def test_expired_results_finds_completed_exports_whose_file_expired_oldest_first(
+    job_repository: JobRepository, new_job: NewJob
+) -> None:
+    def completed(kind: JobKind, expires_in: timedelta, key: str | None = "exports/x.csv") -> Job:
+        job = new_job(kind=kind)
+        job_repository.add(job)
+        job.start("worker-1", T0)
+        job.complete(T0, result_key=key, expires_at=T0 + expires_in)
+        job_repository.save(job)
+        return job
+
+    later = completed(JobKind.EXPORT, timedelta(minutes=-1))
+    earlier = completed(JobKind.EXPORT, timedelta(minutes=-2))
+    completed(JobKind.EXPORT, timedelta(minutes=1))  # still kept
+    completed(JobKind.EXPORT, timedelta(minutes=-3), key=None)  # file gone already
+    completed(JobKind.IMPORT, timedelta(minutes=-3))
+    job_repository.add(new_job(kind=JobKind.EXPORT))  # pending
+
+    assert ids(job_repository.expired_results(T0)) == [earlier.id, later.id]
+    assert ids(job_repository.expired_results(T0, limit=1)) == [earlier.id]
 
 
 def add_listing(job_repository: JobRepository, new_job: NewJob) -> list[Job]:

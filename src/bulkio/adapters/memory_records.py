@@ -10,18 +10,20 @@ import copy
 import json
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from attrs import evolve
 
+from bulkio.adapters.fenced_update import update_fenced
 from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
-from bulkio.domain.jobs import Job, JobStatus
+from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.queries import Condition, ExportQuery
 from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.rows import RowError
 from bulkio.domain.upsert import Stored
 from bulkio.domain.validation import Record
-from bulkio.ports.jobs import JobFilter
+from bulkio.ports.jobs import JobFilter, JobMove
 
 Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
 
@@ -56,6 +58,10 @@ class InMemoryJobRepository:
         with self.lock:
             self.check_fence(job)
             self.write_fenced(job, [])
+
+    def update(self, job_id: str, move: JobMove) -> Job | None:
+        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times."""
+        return update_fenced(self, job_id, move)
 
     def check_fence(self, job: Job) -> None:
         """`NotFound` or `StaleJob` unless the stored job has the version `job` was read at."""
@@ -98,6 +104,18 @@ class InMemoryJobRepository:
             found = sorted(
                 (job for job in self._jobs.values() if job.status == status),
                 key=lambda job: (job.updated_at, job.id),
+            )
+            return [copy.deepcopy(job) for job in found[:limit]]
+
+    def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
+        """Completed exports whose file is still kept but expired by `now`, oldest first."""
+        with self.lock:
+            found = sorted(
+                (job for job in self._jobs.values()
+                 if job.kind == JobKind.EXPORT and job.status == JobStatus.COMPLETED
+                 and job.result_key is not None and job.expires_at is not None
+                 and job.expires_at <= now),
+                key=lambda job: (job.expires_at, job.id),
             )
             return [copy.deepcopy(job) for job in found[:limit]]
 

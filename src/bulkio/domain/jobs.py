@@ -199,6 +199,11 @@ class Job:
         self.locked_by = self.locked_at = None
         self.phase = Phase.QUEUED
 
+    def expire_result(self, now: datetime) -> None:
+        """The export's file was deleted at the end of its retention (`expires_at`)."""
+        self.result_key = None
+        self.updated_at = now
+
     def _finish(self, now: datetime) -> None:
         self.completed_at = now
         self.locked_by = self.locked_at = None

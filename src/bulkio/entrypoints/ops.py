@@ -1,4 +1,4 @@
-"""Operator commands: migrate, worker, sweep."""
+"""Operator commands: migrate, worker, sweep (one maintenance pass)."""
 
 from __future__ import annotations
 
@@ -31,18 +31,21 @@ def worker(threads: int | None) -> None:
     container = build(settings)
     container.init_resources()
     try:
-        run(container, threads or settings.concurrency, settings.sweep_every_s)
+        run(container, threads or settings.concurrency)
     finally:
         container.shutdown_resources()
 
 
 @click.command()
 def sweep() -> None:
-    """Recover stale jobs and re-send pending ones whose message was lost, once."""
+    """One maintenance pass: recover stale jobs, re-send pending ones whose message was lost,
+    forget expired Idempotency-Keys, delete expired export files."""
     container = build(from_env())
     container.init_resources()
     try:
-        report = container.sweeper().sweep()
-        click.echo(f"recovered {report.recovered}, failed {report.failed}, requeued {report.requeued}")
+        report = container.maintenance().run_once()
+        done = report.sweep
+        click.echo(f"recovered {done.recovered}, failed {done.failed}, requeued {done.requeued}, "
+                   f"keys expired {report.keys_purged}, export files deleted {report.files_deleted}")
     finally:
         container.shutdown_resources()

@@ -23,6 +23,7 @@ from typing import Any
 import dramatiq
 
 from bulkio.container import Container
+from bulkio.services.maintenance import Maintenance
 
 QUEUE = "bulkio"
 ACTOR = "run_job"
@@ -46,40 +47,27 @@ def declare(broker: Any, container: Container) -> Any:
     )
 
 
-def sweep_forever(container: Container, every_s: float, stop: threading.Event) -> None:
-    """Recover stale jobs and re-send lost messages until `stop` is set."""
-    while not stop.wait(every_s):
-        try:
-            container.sweeper().sweep()
-        except Exception:  # a failed sweep must not end the worker; the next one retries
-            log.exception("sweep failed")
-
-
 class JobWorker:
-    """Dramatiq worker threads and the sweep thread of one process, started and stopped."""
+    """Dramatiq worker threads and the maintenance thread of one process, started and stopped."""
 
-    def __init__(self, container: Container, threads: int, sweep_every_s: float,
+    def __init__(self, container: Container, threads: int,
                  idle_poll_ms: int = IDLE_POLL_MS) -> None:
-        self._container, self._threads, self._sweep_every_s = container, threads, sweep_every_s
+        self._container, self._threads = container, threads
         self._idle_poll_ms = idle_poll_ms
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
+        self._maintenance: Maintenance | None = None
         self._worker: dramatiq.Worker | None = None
 
     def start(self) -> None:
-        """Sweep once, then consume the queue and sweep every `sweep_every_s` in the background."""
+        """Start the maintenance (a pass at once, then every JOB_SWEEP_INTERVAL_MS) and consume
+        the queue."""
         broker = self._container.broker()
         if broker is None:
             raise RuntimeError("bulkio worker needs REDIS_URL (or REDIS_HOST): the embedded set "
                                "runs its worker inside `bulkio serve` and the Python API")
         dramatiq.set_broker(broker)
         declare(broker, self._container)
-        self._container.sweeper().sweep()
-        self._sweeper = threading.Thread(
-            target=sweep_forever, args=(self._container, self._sweep_every_s, self._stop),
-            daemon=True, name="bulkio-sweep",
-        )
-        self._sweeper.start()
+        self._maintenance = self._container.maintenance()
+        self._maintenance.start()
         self._worker = dramatiq.Worker(broker, worker_threads=self._threads,
                                        worker_timeout=self._idle_poll_ms)
         self._worker.start()
@@ -87,23 +75,22 @@ class JobWorker:
                  self._container.settings().jobs.worker_id, QUEUE, self._threads)
 
     def stop(self, timeout_s: float = 600.0) -> None:
-        """Stop consuming and sweeping; jobs in flight stop after their current batch and go
+        """Stop consuming and maintaining; jobs in flight stop after their current batch and go
         back to pending (Dramatiq retries their message elsewhere); wait up to `timeout_s`."""
-        self._stop.set()
+        if self._maintenance is not None:
+            self._maintenance.stop(timeout_s)
         self._container.runner().stop()
         if self._worker is not None:
             self._worker.stop(timeout=int(timeout_s * 1000))
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=timeout_s)
         log.info("worker %s stopped", self._container.settings().jobs.worker_id)
 
 
-def run(container: Container, threads: int, sweep_every_s: float) -> None:
+def run(container: Container, threads: int) -> None:
     """Consume jobs until SIGTERM or SIGINT."""
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    worker = JobWorker(container, threads, sweep_every_s)
+    worker = JobWorker(container, threads)
     try:
         worker.start()
     except RuntimeError as err:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -25,6 +25,10 @@ class JobFilter:
     limit: int = 50
 
 
+JobMove = Callable[[Job], bool]
+"""A domain move applied to a job read afresh; False leaves the job as it is (nothing saved)."""
+
+
 class JobRepository(Protocol):
     """Jobs and their error reports, with optimistic locking on `Job.version`."""
 
@@ -37,11 +41,20 @@ class JobRepository(Protocol):
     def save(self, job: Job) -> None:
         """Write the job if nobody changed it since it was read (else `StaleJob`); bumps version."""
 
+    def update(self, job_id: str, move: JobMove) -> Job | None:
+        """Read the job, apply `move`, save it fenced: the one way to change a job someone else
+        may be writing. A `StaleJob` reads afresh and applies `move` again, a bounded number of
+        times (each retry logged), then propagates. Returns the saved job, or None when `move`
+        declined; whatever else `move` raises (`InvalidTransition`) propagates at once."""
+
     def list(self, query: JobFilter) -> Sequence[Job]:
         """Jobs newest first, filtered, one page."""
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
         """Jobs in one state, oldest first (for the sweep)."""
+
+    def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
+        """Completed exports whose file is still kept but expired by `now`, oldest first."""
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         """One page of a job's row errors, in row order."""

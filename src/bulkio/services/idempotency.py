@@ -114,7 +114,3 @@ class IdempotentRequests:
                     # timeout, which only matters to a client that retries a success.
                     log.warning("job %s: could not record Idempotency-Key %r", job.id, claim.key)
         return Submission(job)
-
-    def purge(self) -> int:
-        """Forget expired keys (run from the periodic sweep)."""
-        return self._store.purge(self._clock.now())

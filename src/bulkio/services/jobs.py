@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from bulkio.domain.errors import NotFound, StaleJob
+from bulkio.domain.errors import NotFound
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
@@ -32,14 +32,15 @@ class JobService:
 
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Cancel a pending or running job (`InvalidTransition` once it has ended)."""
-        while True:
-            job = self.get(job_id, kind)
+        self.get(job_id, kind)
+
+        def cancel(job: Job) -> bool:
             job.cancel(self._clock.now())
-            try:
-                self._jobs.save(job)
-                return job
-            except StaleJob:
-                continue  # the worker wrote a batch meanwhile: try again on the fresh copy
+            return True
+
+        cancelled = self._jobs.update(job_id, cancel)
+        assert cancelled is not None  # the move never declines
+        return cancelled
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         self.get(job_id)

@@ -96,29 +96,30 @@ class JobRunner:
         log.info("job %s is held by another worker", job_id)
 
     def _claim(self, job_id: str) -> Job | None:
-        job = self._jobs.get(job_id)
-        if job.status is not JobStatus.PENDING:
-            return None
-        now = self._clock.now()
-        if job.attempts >= self._settings.max_attempts:
-            job.fail(f"gave up after {job.attempts} attempts: the job kept stopping its worker", now)
-        else:
-            job.start(self._settings.worker_id, now)
-        try:
-            self._jobs.save(job)
-        except StaleJob:
-            return None  # another worker claimed it first
-        return job if job.status is JobStatus.PROCESSING else None
+        def claim(job: Job) -> bool:
+            if job.status is not JobStatus.PENDING:
+                return False  # another worker claimed it first, or it ended
+            now = self._clock.now()
+            if job.attempts >= self._settings.max_attempts:
+                job.fail(f"gave up after {job.attempts} attempts: the job kept stopping its "
+                         "worker", now)
+            else:
+                job.start(self._settings.worker_id, now)
+            return True
+
+        job = self._jobs.update(job_id, claim)
+        return job if job is not None and job.status is JobStatus.PROCESSING else None
 
     def _end(self, claimed: Job, move: Callable[[Job], None]) -> None:
         """Apply a final move to the freshest copy of the job, if this attempt still owns it."""
-        for _ in range(5):
-            job = self._jobs.get(claimed.id)
+        def end(job: Job) -> bool:
             if job.status is not JobStatus.PROCESSING or job.attempts != claimed.attempts:
-                return  # cancelled, or recovered and taken over by another attempt
+                return False  # cancelled, or recovered and taken over by another attempt
             move(job)
-            try:
-                self._jobs.save(job)
-                return
-            except StaleJob:
-                continue
+            return True
+
+        try:
+            self._jobs.update(claimed.id, end)
+        except StaleJob:
+            log.warning("job %s keeps changing under this worker; the sweep will settle it",
+                        claimed.id)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
+from datetime import datetime
 
 from attrs import frozen
 
-from bulkio.domain.errors import StaleJob
-from bulkio.domain.jobs import JobStatus
+from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.queue import JobQueue
@@ -36,17 +34,10 @@ class Sweeper:
         """Recover stale jobs; enqueue pending ones that waited too long (or all of them)."""
         now = self._clock.now()
         recovered = failed = requeued = 0
-        for job in self._jobs.find(JobStatus.PROCESSING, limit=1000):
-            if not job.is_stale(now, self._settings.stale_after):
-                continue
-            if self._settings.restart_stale:
-                job.recover(now)
-            else:
-                job.fail("the worker stopped responding", now)
-            try:
-                self._jobs.save(job)
-            except StaleJob:
-                continue  # it moved meanwhile: not stale after all
+        for found in self._jobs.find(JobStatus.PROCESSING, limit=1000):
+            job = self._jobs.update(found.id, lambda job: self._settle_stale(job, now))
+            if job is None:
+                continue  # not stale, or not stale any more
             if job.status is JobStatus.PENDING:
                 recovered += 1
                 self._queue.enqueue_run(job.id)
@@ -59,29 +50,11 @@ class Sweeper:
                 requeued += 1
         return SweepReport(recovered, failed, requeued)
 
-
-class PeriodicSweep:
-    """A daemon thread that calls `sweep(first)` at once and then every `every_s` seconds."""
-
-    def __init__(self, sweep: Callable[[bool], object], every_s: float) -> None:
-        self._sweep, self._every_s = sweep, every_s
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bulkio-sweep", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        first = True
-        while not self._stopped.is_set():
-            try:
-                self._sweep(first)
-            except Exception:  # a failed sweep must not end the thread; the next one retries
-                log.exception("sweep failed; trying again in %ss", self._every_s)
-            first = False
-            self._stopped.wait(self._every_s)
+    def _settle_stale(self, job: Job, now: datetime) -> bool:
+        if not job.is_stale(now, self._settings.stale_after):
+            return False
+        if self._settings.restart_stale:
+            job.recover(now)
+        else:
+            job.fail("the worker stopped responding", now)
+        return True

@@ -12,12 +12,14 @@ from bulkio.adapters.clock import FixedClock, SequentialIds
 from bulkio.adapters.in_process import InProcessJobLock
 from bulkio.adapters.local_storage import LocalFileStorage
 from bulkio.adapters.memory_fetcher import InMemoryFetcher
+from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
 from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
 from bulkio.domain.jobs import Job
 from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService
+from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
 from bulkio.services.settings import JobSettings
 from bulkio.services.submitting import JobSubmitter
@@ -49,6 +51,7 @@ class World:
     files: Path  # the local storage's folder
     lock: InProcessJobLock = field(factory=InProcessJobLock)
     ids: SequentialIds = field(factory=SequentialIds)
+    keys: InMemoryIdempotencyStore = field(factory=InMemoryIdempotencyStore)
 
     @property
     def submitter(self) -> JobSubmitter:
@@ -72,6 +75,11 @@ class World:
     @property
     def sweeper(self) -> Sweeper:
         return Sweeper(self.jobs, self.queue, self.clock, self.settings)
+
+    @property
+    def maintenance(self) -> Maintenance:
+        return Maintenance(self.sweeper, self.keys, self.jobs, self.storage, self.clock,
+                           every_s=60.0, requeue_all_at_start=True)
 
     @property
     def streamer(self) -> ExportStreamer:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 
+from bulkio.adapters.fenced_update import update_fenced
 from bulkio.adapters.sql.failures import database_errors
 from bulkio.adapters.sql.rows import error_to_domain, job_to_domain, job_to_row, to_utc
 from bulkio.adapters.sql.tables import job_errors, jobs
 from bulkio.domain.errors import InvalidRequest, NotFound, StaleJob
-from bulkio.domain.jobs import Job, JobStatus
+from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
-from bulkio.ports.jobs import JobFilter
+from bulkio.ports.jobs import JobFilter, JobMove
 
 ERROR_CHUNK = 1000
 
@@ -63,6 +65,10 @@ class SqlJobRepository:
             write_fenced(conn, job)
         job.version += 1
 
+    def update(self, job_id: str, move: JobMove) -> Job | None:
+        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times."""
+        return update_fenced(self, job_id, move)
+
     def list(self, query: JobFilter) -> Sequence[Job]:
         """Jobs newest first; `after` pages on to the jobs created before that one."""
         stmt = sa.select(jobs)
@@ -93,6 +99,18 @@ class SqlJobRepository:
         stmt = (
             sa.select(jobs).where(jobs.c.status == status.value)
             .order_by(jobs.c.updated_at, jobs.c.id).limit(limit)
+        )
+        with database_errors(), self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [job_to_domain(row) for row in rows]
+
+    def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
+        """Completed exports whose file is still kept but expired by `now`, oldest first."""
+        stmt = (
+            sa.select(jobs).where(
+                jobs.c.kind == JobKind.EXPORT.value, jobs.c.status == JobStatus.COMPLETED.value,
+                jobs.c.result_key.is_not(None), jobs.c.expires_at <= to_utc(now),
+            ).order_by(jobs.c.expires_at, jobs.c.id).limit(limit)
         )
         with database_errors(), self._engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()

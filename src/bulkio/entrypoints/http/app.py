@@ -12,7 +12,6 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 
 from bulkio.entrypoints.http.auth import ApiKeys, require_api_key
-from bulkio.entrypoints.http.background import Sweeping
 from bulkio.entrypoints.http.dependencies import DEPENDENCIES
 from bulkio.entrypoints.http.exports import ExportController
 from bulkio.entrypoints.http.health import HealthController
@@ -25,8 +24,9 @@ JSON_BODY_LIMIT = 1024 * 1024  # uploads lift this on their own route
 CONCURRENT_UPLOADS = 32  # each holds a worker thread for as long as it streams
 
 
-def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litestar:
-    """The app for this container; `sweep_every_s` also runs the periodic sweep in a thread."""
+def create_app(container: Any, *, maintain: bool = False) -> Litestar:
+    """The app for this container; `maintain` also runs the container's maintenance (sweep,
+    expired keys and files) in a thread while the app is up."""
     settings = container.settings()
     prefix = f"/{settings.api_prefix}" if settings.api_prefix else "/"
     api = Router(prefix, route_handlers=[ImportController, ExportController, SchemaController],
@@ -36,14 +36,14 @@ def create_app(container: Any, *, sweep_every_s: float | None = None) -> Litesta
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.uploads = anyio.CapacityLimiter(CONCURRENT_UPLOADS)
         await anyio.to_thread.run_sync(container.init_resources)
-        sweeping = Sweeping(container, sweep_every_s) if sweep_every_s else None
-        if sweeping is not None:
-            sweeping.start()
+        maintenance = container.maintenance() if maintain else None
+        if maintenance is not None:
+            maintenance.start()
         try:
             yield
         finally:
-            if sweeping is not None:
-                sweeping.stop()
+            if maintenance is not None:
+                maintenance.stop()
             await anyio.to_thread.run_sync(container.shutdown_resources)
 
     return Litestar(

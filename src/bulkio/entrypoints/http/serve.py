@@ -1,4 +1,4 @@
-"""`bulkio serve`: the API and an in-process worker under uvicorn, with the periodic sweep."""
+"""`bulkio serve`: the API and an in-process worker under uvicorn, with the maintenance."""
 
 from __future__ import annotations
 
@@ -16,6 +16,6 @@ def serve(settings: Settings, host: str = "0.0.0.0", port: int | None = None,
     """Serve until interrupted; jobs still running get the queue's grace period on shutdown."""
     logging.basicConfig(level=log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(build(settings), sweep_every_s=settings.sweep_every_s)
+    app = create_app(build(settings), maintain=True)
     uvicorn.run(app, host=host, port=port or settings.port, log_level=log_level,
                 proxy_headers=True, server_header=False)

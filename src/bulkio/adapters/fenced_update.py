@@ -1,0 +1,38 @@
+"""The fenced job update every `JobRepository` shares: read, apply a domain move, save; when
+someone else wrote the job in between, read again and retry, a bounded number of times."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import stamina
+
+from bulkio.domain.errors import StaleJob
+from bulkio.domain.jobs import Job
+from bulkio.ports.jobs import JobMove
+
+# A job changes at most once per committed batch, so a few quick tries win the race; stamina
+# logs each retry (logger "stamina") and re-raises the last `StaleJob` when they run out.
+ATTEMPTS = 8
+WAIT_INITIAL_S, WAIT_MAX_S, WAIT_JITTER_S = 0.01, 1.0, 0.05
+
+
+class _Readable(Protocol):
+    def get(self, job_id: str) -> Job: ...
+
+    def save(self, job: Job) -> None: ...
+
+
+def update_fenced(jobs: _Readable, job_id: str, move: JobMove) -> Job | None:
+    """`JobRepository.update` on top of the repository's own `get` and fenced `save`."""
+    for attempt in stamina.retry_context(
+        on=StaleJob, attempts=ATTEMPTS, timeout=None, wait_initial=WAIT_INITIAL_S,
+        wait_max=WAIT_MAX_S, wait_jitter=WAIT_JITTER_S,
+    ):
+        with attempt:
+            job = jobs.get(job_id)
+            if not move(job):
+                return None
+            jobs.save(job)
+            return job
+    raise AssertionError("unreachable: the last attempt returns or raises")
