@@ -46,17 +46,10 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """Redis database 15, without the queue and lock keys an earlier, crashed run may have left
-    (tests that share it use namespaces of their own; nothing else is deleted)."""
+    """The test Redis (BULKIO_TEST_REDIS, default database 15). Nothing here deletes a key: each
+    test keeps its keys under a namespace of its own (`tests.production.new_namespace`) and
+    deletes only those."""
     _reachable(REDIS_URL, 6379)
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for pattern in ("dramatiq:*", "bulkio:lock:*"):
-        keys = list(client.scan_iter(pattern))
-        if keys:
-            client.delete(*keys)
-    client.close()
     return REDIS_URL
 
 

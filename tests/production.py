@@ -7,8 +7,9 @@
 
 Keyword overrides are environment variables, read through `bulkio.config.from_env` like the
 real thing: `production_bulkio(..., JOB_BATCH_SIZE=500)`. Each production handle gets its own
-Redis key namespace (queue and locks), so a message left over by one test never reaches the
-next one's worker, and deletes its keys on exit.
+Redis key namespace (queue and locks, `BULKIO_REDIS_NAMESPACE` in `production_env`), so a
+message left over by one test never reaches the next one's worker, and deletes its keys on exit.
+No test touches a Redis key outside its own namespace.
 
 Opening one costs about half a second (worker start and stop). Many short tests can share one
 handle instead and empty the database before each (`empty_database(pg_url)`):
@@ -29,11 +30,8 @@ from typing import Any
 
 import boto3
 import redis
-from dependency_injector import providers
 
 import bulkio
-from bulkio.adapters.dramatiq_queue import redis_broker
-from bulkio.adapters.redis_lock import RedisJobLock
 from bulkio.adapters.sql.engine import create_engine_for
 from bulkio.adapters.sql.migrate import upgrade
 from bulkio.adapters.sql.tables import metadata
@@ -56,9 +54,26 @@ def production_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str
         "DATABASE_URL": pg_url, "REDIS_URL": redis_url, "AWS_S3_BUCKET": s3_bucket,
         "AWS_S3_ENDPOINT": s3_endpoint, "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "BULKIO_REDIS_NAMESPACE": new_namespace(),
     }
     env.update({name: str(value) for name, value in overrides.items()})
     return env
+
+
+def new_namespace() -> str:
+    """A Redis key namespace of its own (queue and locks) for one test's bulkio."""
+    return f"bulkio-test-{uuid.uuid4().hex[:10]}"
+
+
+def forget_namespace(redis_url: str, namespace: str) -> None:
+    """Delete every Redis key under `namespace` (queue messages, acks, heartbeats, locks)."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(f"{namespace}:*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 _migrated: set[str] = set()
@@ -90,18 +105,14 @@ def empty_database(pg_url: str) -> None:
         engine.dispose()
 
 
-def open_production(settings: Settings, namespace: str) -> Bulkio:
-    """`bulkio.open(settings)`, with the queue and the locks under their own Redis namespace."""
-    assert settings.redis_url is not None, "the production set needs a Redis URL"
+def open_production(settings: Settings) -> Bulkio:
+    """`bulkio.open(settings)` without its periodic sweep: one sweep now, as a distributed
+    queue's start-up does (the test's worker sweeps from then on)."""
+    assert settings.redis_url and settings.redis_namespace, "a test's Redis needs its namespace"
     container = build(settings)
-    container.broker.override(providers.Singleton(redis_broker, settings.redis_url,
-                                                  namespace=namespace))
-    ttl_ms = int(settings.jobs.stale_after.total_seconds() * 1000)
-    container.lock.override(providers.Singleton(RedisJobLock, settings.redis_url, ttl_ms=ttl_ms,
-                                                prefix=f"{namespace}:lock:"))
     container.init_resources()
     handle = Bulkio(container)
-    container.sweeper().sweep()  # as `bulkio.open` does on a distributed queue
+    container.sweeper().sweep()
     return handle
 
 
@@ -138,8 +149,7 @@ def production_bulkio(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: 
         migrated(pg_url)
     overrides = {**QUICK_RESEND, **overrides}
     settings = from_env(production_env(pg_url, redis_url, s3_endpoint, s3_bucket, **overrides))
-    namespace = f"bulkio-test-{uuid.uuid4().hex[:10]}"
-    bio = open_production(settings, namespace)
+    bio = open_production(settings)
     try:
         if worker:
             with worker_running(bio, threads):
@@ -147,21 +157,16 @@ def production_bulkio(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: 
         else:
             yield bio
     finally:
-        _close(bio, redis_url, namespace)
+        _close(bio, redis_url)
 
 
-def _close(bio: Bulkio, redis_url: str, namespace: str) -> None:
+def _close(bio: Bulkio, redis_url: str) -> None:
     broker, lock = bio.container.broker(), bio.container.lock()
+    namespace = bio.container.settings().redis_namespace
     bio.close()
     lock.close()
     broker.client.close()
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(f"{namespace}:*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    forget_namespace(redis_url, namespace)
 
 
 @contextmanager

@@ -5,15 +5,14 @@ Never a 5xx, never a job stuck."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
+from tests.corpora import JSON_TEST_SUITE
 from tests.e2e.conftest import TERMINAL
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "json-test-suite" / \
-    "test_parsing"
+CORPUS = JSON_TEST_SUITE
 SECONDS_PER_JOB = 10.0
 
 

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 
 import bulkio
@@ -19,27 +18,12 @@ from bulkio.adapters.sql.jobs import SqlJobRepository
 from bulkio.api import Bulkio
 from bulkio.domain.jobs import Job
 from tests.integration.cluster import Cluster
-from tests.production import QUICK_RESEND, empty_database, production_env
-
-# The namespaces `bulkio worker` uses when nothing overrides them (Dramatiq's and the locks').
-NODE_KEY_PATTERNS = ("dramatiq:*", "bulkio:lock:*")
-
-
-def forget_node_keys(redis_url: str) -> None:
-    """Delete what `bulkio` nodes left in Redis (queue messages, acks, locks)."""
-    client = redis.Redis.from_url(redis_url)
-    try:
-        for pattern in NODE_KEY_PATTERNS:
-            keys = list(client.scan_iter(pattern))
-            if keys:
-                client.delete(*keys)
-    finally:
-        client.close()
-
+from tests.production import QUICK_RESEND, empty_database, forget_namespace, production_env
 
 @pytest.fixture
 def node_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str) -> dict[str, str]:
-    """The environment every node of one test shares: an empty database, a new bucket."""
+    """The environment every node of one test shares: an empty database, a new bucket, a
+    Redis namespace of its own."""
     empty_database(pg_url)
     return production_env(pg_url, redis_url, s3_endpoint, s3_bucket, **QUICK_RESEND)
 
@@ -47,11 +31,10 @@ def node_env(pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str) -> d
 @pytest.fixture
 def cluster(node_env: dict[str, str], redis_url: str, tmp_path: Path) -> Iterator[Cluster]:
     """Starts `bulkio` subprocesses; kills every one of them at the end of the test."""
-    forget_node_keys(redis_url)
     nodes = Cluster(node_env, tmp_path)
     yield nodes
     nodes.stop_all()
-    forget_node_keys(redis_url)
+    forget_namespace(redis_url, node_env["BULKIO_REDIS_NAMESPACE"])
 
 
 @pytest.fixture

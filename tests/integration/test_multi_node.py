@@ -17,9 +17,9 @@ from attrs import frozen
 
 from tests.conftest import free_port
 from tests.integration.cluster import Cluster, eventually
-from tests.integration.conftest import Database, forget_node_keys
+from tests.integration.conftest import Database
 from tests.integration.files import ROLES
-from tests.production import QUICK_RESEND, empty_database, new_bucket, production_env
+from tests.production import QUICK_RESEND, empty_database, forget_namespace, new_bucket, production_env
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -53,16 +53,15 @@ def outcome(pg_url: str, redis_url: str, s3_endpoint: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
     bucket = new_bucket(s3_endpoint)
     empty_database(pg_url)
-    forget_node_keys(redis_url)
-    cluster = Cluster(production_env(pg_url, redis_url, s3_endpoint, bucket, **QUICK_RESEND),
-                      tmp_path_factory.mktemp("multi-node"))
+    env = production_env(pg_url, redis_url, s3_endpoint, bucket, **QUICK_RESEND)
+    cluster = Cluster(env, tmp_path_factory.mktemp("multi-node"))
     database = Database(pg_url)
     try:
         yield run(cluster, database)
     finally:
         cluster.stop_all()
         database.engine.dispose()
-        forget_node_keys(redis_url)
+        forget_namespace(redis_url, env["BULKIO_REDIS_NAMESPACE"])
 
 
 def run(cluster: Cluster, database: Database) -> Outcome:

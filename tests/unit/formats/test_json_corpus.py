@@ -10,8 +10,9 @@ import pytest
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.rows import MalformedRow
 from bulkio.formats import Format, open_rows, precheck
+from tests.corpora import JSON_TEST_SUITE
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpora" / "json-test-suite" / "test_parsing"
+CORPUS = JSON_TEST_SUITE
 FILES = sorted(CORPUS.glob("*.json")) if CORPUS.is_dir() else []
 CASES = [pytest.param(path, id=path.name) for path in FILES] or [pytest.param(None, id="corpus-missing")]
 
