@@ -1,9 +1,14 @@
-"""Settings from the environment, with the seed's variable names where they apply.
+"""Settings: one typed `Settings` value for the CLI, the server, the worker and `bulkio.open()`,
+read from the environment with the seed's variable names where they apply.
 
 Nothing configured means the embedded set: SQLite and local files under BULKIO_DATA_DIR
 (default `./.bulkio`), in-process worker threads and lock. Setting DATABASE_URL (or
 DATABASE_HOST), AWS_S3_BUCKET, or REDIS_URL (or REDIS_HOST) switches that part to PostgreSQL,
 S3, or Redis (lock) + Dramatiq (queue).
+
+`from_env` checks every variable's type and range at once (pydantic-settings, see
+`bulkio.environment`) and raises one `InvalidSettings` that lists every bad variable. Secrets
+may come from files: `DATABASE_PASSWORD_FILE=/run/secrets/db` reads the password from that file.
 """
 
 from __future__ import annotations
@@ -15,27 +20,36 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
+from bulkio.domain.errors import InvalidSettings
+from bulkio.environment import Environment, read_environment
 from bulkio.services.settings import JobSettings
+
+__all__ = ["InvalidSettings", "Settings", "from_env"]
 
 
 @frozen
 class Settings:
-    data_dir: Path = Path(".bulkio")
-    database_url: str | None = None
-    redis_url: str | None = None
+    """Everything a bulkio process is configured with; paths may be given as plain strings."""
+
+    data_dir: Path = field(default=Path(".bulkio"), converter=Path)
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
+    redis_url: str | None = field(default=None, repr=False)
     redis_namespace: str | None = None  # queue and lock keys; None: Dramatiq's and bulkio's own
     s3_bucket: str | None = None
     s3_region: str = "us-east-1"
     s3_endpoint: str | None = None
+    # None: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, instance role).
+    s3_access_key_id: str | None = field(default=None, repr=False)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
     port: int = 3000
     api_prefix: str = "v1"
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = field(default=(), converter=tuple, repr=False)
     concurrency: int = 2
     sweep_every_s: float = 300.0
     url_timeout_s: float = 300.0
-    url_allow_hosts: frozenset[str] = frozenset()
+    url_allow_hosts: frozenset[str] = field(default=frozenset(), converter=frozenset)
     idempotency_ttl: timedelta = timedelta(hours=24)
     download_url_ttl_s: int = 3600
     jobs: JobSettings = JobSettings()
@@ -56,66 +70,64 @@ class Settings:
         return evolve(self, **changes)
 
 
-def _ms(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
-    raw = env.get(name)
-    return timedelta(milliseconds=int(raw)) if raw else default
-
-
-def _database_url(env: Mapping[str, str]) -> str | None:
-    if env.get("DATABASE_URL"):
-        url = env["DATABASE_URL"]
+def _postgres_url(env: Environment) -> str | None:
+    if env.database_url:
+        url = env.database_url
         for plain in ("postgresql://", "postgres://"):
             if url.startswith(plain):
                 url = "postgresql+psycopg://" + url[len(plain):]
         return url
-    if not env.get("DATABASE_HOST"):
+    if not env.database_host:
         return None
-    user = quote(env.get("DATABASE_USERNAME", "postgres"))
-    password = env.get("DATABASE_PASSWORD", "")
-    auth = f"{user}:{quote(password)}" if password else user
-    return (f"postgresql+psycopg://{auth}@{env['DATABASE_HOST']}:{env.get('DATABASE_PORT', '5432')}"
-            f"/{env.get('DATABASE_NAME', 'bulk_import_export')}")
+    user = quote(env.database_username)
+    auth = f"{user}:{quote(env.database_password)}" if env.database_password else user
+    return f"postgresql+psycopg://{auth}@{env.database_host}:{env.database_port}/{env.database_name}"
 
 
-def _redis_url(env: Mapping[str, str]) -> str | None:
-    if env.get("REDIS_URL"):
-        return env["REDIS_URL"]
-    if not env.get("REDIS_HOST"):
+def _redis_url(env: Environment) -> str | None:
+    if env.redis_url:
+        return env.redis_url
+    if not env.redis_host:
         return None
-    return f"redis://{env['REDIS_HOST']}:{env.get('REDIS_PORT', '6379')}/0"
+    return f"redis://{env.redis_host}:{env.redis_port}/0"
+
+
+def _ms(milliseconds: int) -> timedelta:
+    return timedelta(milliseconds=milliseconds)
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every setting from the environment (see the README's configuration table)."""
-    env = os.environ if env is None else env
-    defaults = JobSettings()
-    stale_lock = _ms(env, "JOB_STALE_LOCK_THRESHOLD_MS", defaults.stale_after)
+    """Settings from environment variables (`os.environ` by default; see the README's
+    configuration table). Raises `InvalidSettings` naming every variable that is wrong."""
+    e = read_environment(os.environ if env is None else env)
     jobs = JobSettings(
-        batch_size=int(env.get("JOB_BATCH_SIZE", defaults.batch_size)),
-        max_attempts=int(env.get("JOB_MAX_ATTEMPTS", defaults.max_attempts)),
-        stale_after=stale_lock,
-        requeue_after=_ms(env, "JOB_STALE_THRESHOLD_MS", defaults.requeue_after),
-        restart_stale=env.get("JOB_RESTART_STALE_JOBS", "true").lower() in ("1", "true", "yes"),
-        export_ttl=_ms(env, "EXPORT_TTL_MS", defaults.export_ttl),
-        max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
-        worker_id=env.get("BULKIO_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}",
+        batch_size=e.job_batch_size,
+        max_attempts=e.job_max_attempts,
+        stale_after=_ms(e.job_stale_lock_threshold_ms),
+        requeue_after=_ms(e.job_stale_threshold_ms),
+        restart_stale=e.job_restart_stale_jobs,
+        export_ttl=_ms(e.export_ttl_ms),
+        max_upload_bytes=e.max_upload_bytes,
+        worker_id=e.bulkio_worker_id or f"{socket.gethostname()}:{os.getpid()}",
     )
     return Settings(
-        data_dir=Path(env.get("BULKIO_DATA_DIR", ".bulkio")),
-        database_url=_database_url(env),
-        redis_url=_redis_url(env),
-        redis_namespace=env.get("BULKIO_REDIS_NAMESPACE") or None,
-        s3_bucket=env.get("AWS_S3_BUCKET") or None,
-        s3_region=env.get("AWS_REGION", "us-east-1"),
-        s3_endpoint=env.get("AWS_S3_ENDPOINT") or None,
-        port=int(env.get("PORT", 3000)),
-        api_prefix=env.get("API_PREFIX", "v1").strip("/"),
-        api_keys=tuple(k.strip() for k in env.get("API_KEY", "").split(",") if k.strip()),
-        concurrency=int(env.get("JOB_CONCURRENCY", 2)),
-        sweep_every_s=float(env.get("JOB_SWEEP_INTERVAL_MS", 300_000)) / 1000,
-        url_timeout_s=float(env.get("URL_IMPORT_TIMEOUT_MS", 300_000)) / 1000,
-        url_allow_hosts=frozenset(h.strip() for h in env.get("URL_IMPORT_ALLOW_HOSTS", "").split(",")
+        data_dir=e.bulkio_data_dir,
+        database_url=_postgres_url(e),
+        redis_url=_redis_url(e),
+        redis_namespace=e.bulkio_redis_namespace,
+        s3_bucket=e.aws_s3_bucket,
+        s3_region=e.aws_region,
+        s3_endpoint=e.aws_s3_endpoint,
+        s3_access_key_id=e.aws_access_key_id,
+        s3_secret_access_key=e.aws_secret_access_key,
+        port=e.port,
+        api_prefix=e.api_prefix.strip("/"),
+        api_keys=tuple(k.strip() for k in e.api_key.split(",") if k.strip()),
+        concurrency=e.job_concurrency,
+        sweep_every_s=e.job_sweep_interval_ms / 1000,
+        url_timeout_s=e.url_import_timeout_ms / 1000,
+        url_allow_hosts=frozenset(h.strip() for h in e.url_import_allow_hosts.split(",")
                                   if h.strip()),
-        idempotency_ttl=_ms(env, "IDEMPOTENCY_TTL_MS", timedelta(hours=24)),
+        idempotency_ttl=_ms(e.idempotency_ttl_ms),
         jobs=jobs,
     )

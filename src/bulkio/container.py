@@ -57,7 +57,9 @@ def _storage(settings: Settings) -> Any:
     if settings.s3_bucket:
         from bulkio.adapters.s3_storage import S3FileStorage
 
-        return S3FileStorage(settings.s3_bucket, settings.s3_region, settings.s3_endpoint)
+        return S3FileStorage(settings.s3_bucket, settings.s3_region, settings.s3_endpoint,
+                             access_key_id=settings.s3_access_key_id,
+                             secret_access_key=settings.s3_secret_access_key)
     from bulkio.adapters.local_storage import LocalFileStorage
 
     return LocalFileStorage(settings.storage_dir)

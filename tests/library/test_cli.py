@@ -94,3 +94,14 @@ def test_a_one_line_error_and_exit_one_come_back_when_a_command_is_wrong(
     result = cli(*args)
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "Traceback" not in result.output
+
+
+def test_every_bad_setting_is_one_line_error_when_the_environment_is_wrong(tmp_path: Path) -> None:
+    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "PORT": "abc", "JOB_BATCH_SIZE": "0",
+           "DATABASE_NAME": "bulk", "DATABASE_HOST": "", "DATABASE_URL": ""}
+    result = CliRunner().invoke(main, ["jobs"], env=env)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: invalid settings")
+    for name in ("PORT", "JOB_BATCH_SIZE", "DATABASE_NAME needs DATABASE_HOST"):
+        assert name in lines[0]

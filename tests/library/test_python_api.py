@@ -117,3 +117,12 @@ def test_a_job_whose_worker_stopped_is_recovered_while_bulkio_stays_open(tmp_pat
         assert second.get_job(job.id).status is JobStatus.PROCESSING  # not stale yet
         done = second.wait(job.id, timeout=30)
     assert (done.status, done.attempts, done.counters.created) == (JobStatus.COMPLETED, 2, 3)
+
+
+def test_open_takes_settings_with_a_plain_string_path_when_embedded(tmp_path: Path) -> None:
+    source = tmp_path / "users.csv"
+    source.write_bytes(USERS)
+    with bulkio.open(Settings(data_dir=str(tmp_path / "str-data"))) as handle:
+        job = handle.wait(handle.import_file(str(source), resource="users").id, timeout=30)
+    assert (job.status, job.counters.created) == (JobStatus.COMPLETED, 3)
+    assert (tmp_path / "str-data" / "bulkio.db").is_file()

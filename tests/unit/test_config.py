@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bulkio.config import from_env
+import pytest
+
+from bulkio.config import InvalidSettings, Settings, from_env
 
 
 def test_everything_is_embedded_when_nothing_is_configured() -> None:
@@ -48,3 +50,70 @@ def test_keys_thresholds_and_limits_are_read_when_given() -> None:
     assert (j.stale_after, j.requeue_after) == (timedelta(seconds=2), timedelta(seconds=3))
     assert s.data_dir == Path("/var/bulkio")
     assert s.url_allow_hosts == {"127.0.0.1:8000", "files.local"}
+
+
+def test_every_bad_variable_is_listed_in_one_error_when_several_are_wrong() -> None:
+    with pytest.raises(InvalidSettings) as caught:
+        from_env({"PORT": "abc", "JOB_BATCH_SIZE": "0", "JOB_CONCURRENCY": "-5",
+                  "JOB_RESTART_STALE_JOBS": "maybe", "MAX_UPLOAD_BYTES": "1e3"})
+    named = [problem.split("=")[0] for problem in caught.value.problems]
+    assert sorted(named) == ["JOB_BATCH_SIZE", "JOB_CONCURRENCY", "JOB_RESTART_STALE_JOBS",
+                             "MAX_UPLOAD_BYTES", "PORT"]
+    assert "\n" not in str(caught.value) and "PORT='abc'" in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("JOB_BATCH_SIZE", "0"), ("JOB_BATCH_SIZE", "-5"), ("PORT", "70000"), ("PORT", "abc"),
+    ("DATABASE_PORT", "0"), ("JOB_MAX_ATTEMPTS", "0"), ("JOB_SWEEP_INTERVAL_MS", "-1"),
+    ("JOB_STALE_LOCK_THRESHOLD_MS", "10"), ("IDEMPOTENCY_TTL_MS", "soon"),
+])
+def test_a_value_out_of_type_or_range_is_refused_when_read(name: str, value: str) -> None:
+    with pytest.raises(InvalidSettings, match=name):
+        from_env({name: value, "DATABASE_HOST": "db"})
+
+
+@pytest.mark.parametrize(("name", "needed"), [
+    ("DATABASE_NAME", "DATABASE_HOST"), ("DATABASE_PASSWORD", "DATABASE_HOST"),
+    ("REDIS_PORT", "REDIS_HOST"), ("AWS_S3_ENDPOINT", "AWS_S3_BUCKET"),
+])
+def test_a_variable_without_the_one_it_completes_is_refused_when_read(name: str, needed: str) -> None:
+    with pytest.raises(InvalidSettings, match=f"{name} needs {needed}"):
+        from_env({name: "5432" if name.endswith("PORT") else "x"})
+
+
+def test_database_name_is_accepted_when_a_database_url_is_given_instead_of_a_host() -> None:
+    assert from_env({"DATABASE_URL": "postgresql://u@h/d", "DATABASE_NAME": "d"}).database_url
+
+
+def test_an_empty_variable_counts_as_unset_when_read() -> None:
+    s = from_env({"PORT": "", "DATABASE_URL": "", "REDIS_URL": "", "JOB_BATCH_SIZE": ""})
+    assert (s.port, s.database_url, s.redis_url, s.jobs.batch_size) == (3000, None, None, 1000)
+
+
+def test_secrets_are_read_from_files_when_their_file_variant_is_set(tmp_path: Path) -> None:
+    (tmp_path / "password").write_text("s3cr%t\n")
+    (tmp_path / "keys").write_text("k1,k2")
+    (tmp_path / "aws").write_text("AKIA-FROM-FILE")
+    s = from_env({"DATABASE_HOST": "db", "DATABASE_PASSWORD_FILE": str(tmp_path / "password"),
+                  "API_KEY_FILE": str(tmp_path / "keys"),
+                  "AWS_SECRET_ACCESS_KEY_FILE": str(tmp_path / "aws")})
+    assert s.sql_url == "postgresql+psycopg://postgres:s3cr%25t@db:5432/bulk_import_export"
+    assert s.api_keys == ("k1", "k2") and s.s3_secret_access_key == "AKIA-FROM-FILE"
+    assert "s3cr" not in repr(s) and "k1" not in repr(s)
+
+
+def test_a_secret_given_twice_or_unreadable_is_refused_without_showing_it(tmp_path: Path) -> None:
+    with pytest.raises(InvalidSettings) as caught:
+        from_env({"API_KEY": "top-secret", "API_KEY_FILE": str(tmp_path / "keys"),
+                  "REDIS_URL_FILE": str(tmp_path / "missing"), "DATABASE_URL": "postgresql://h/d",
+                  "DATABASE_PORT": "nope"})
+    message = str(caught.value)
+    assert "API_KEY and API_KEY_FILE are both set" in message
+    assert "REDIS_URL_FILE=" in message and "cannot be read" in message
+    assert "top-secret" not in message
+
+
+def test_paths_may_be_plain_strings_when_settings_are_built_in_code() -> None:
+    s = Settings(data_dir="var/bulkio", api_keys=["k"], url_allow_hosts=["h"])
+    assert s.data_dir == Path("var/bulkio") and s.storage_dir == Path("var/bulkio/files")
+    assert (s.api_keys, s.url_allow_hosts) == (("k",), frozenset({"h"}))

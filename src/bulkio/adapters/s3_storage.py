@@ -30,7 +30,10 @@ class S3FileStorage:
         endpoint_url: str | None = None,
         client: Any = None,
         part_size: int = 8 * MIB,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
     ) -> None:
+        """Credentials left None come from boto3's own chain (environment, profile, role)."""
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes")
         self._bucket = bucket
@@ -39,6 +42,8 @@ class S3FileStorage:
             "s3",
             region_name=region,
             endpoint_url=endpoint_url,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
             # Custom endpoints (MinIO, LocalStack) rarely serve bucket subdomains.
             config=Config(s3={"addressing_style": "path"} if endpoint_url else {}),
         )

@@ -12,7 +12,9 @@
     │   ├── InvalidTransition     a job cannot move from its state to the one asked
     │   └── StaleJob              the job was changed by someone else (fencing)
     ├── SourceUnreadable          the whole input cannot be read: the job fails with this reason
-    └── Unavailable               an infrastructure dependency failed (HTTP 503)
+    ├── Unavailable               an infrastructure dependency failed (HTTP 503)
+    │   └── SchemaMissing         the database has no bulkio tables yet: run `bulkio migrate`
+    └── InvalidSettings           environment variables out of type or range (lists every one)
 
 Row-level problems are not exceptions: validators return `RowError` values (see `rows.py`).
 """
@@ -79,3 +81,15 @@ class TooLarge(InvalidRequest):
 
 class EmptySource(InvalidRequest):
     """The file has no content at all."""
+
+
+class SchemaMissing(Unavailable):
+    """The database holds no bulkio schema (or an older one): `bulkio migrate` creates it."""
+
+
+class InvalidSettings(BulkioError):
+    """Settings that cannot run: `problems` holds one line per bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings: " + "; ".join(problems))
+        self.problems = tuple(problems)

@@ -18,6 +18,7 @@ from bulkio.api import open as open_bulkio
 from bulkio.domain.errors import BulkioError
 from bulkio.domain.jobs import Job, JobStatus
 from bulkio.entrypoints import render
+from bulkio.entrypoints.configured import settings
 
 console = Console(stderr=True)
 
@@ -177,14 +178,13 @@ def errors(job_id: str, fmt: str, output: Path | None) -> None:
 @click.option("--log-level", default="info", show_default=True)
 def serve(host: str, port: int | None, log_level: str) -> None:
     """Serve the REST API (with an in-process worker unless REDIS_URL is set)."""
-    from bulkio.config import from_env
     from bulkio.entrypoints.http.serve import serve as run_server
 
-    run_server(from_env(), host, port, log_level)
+    run_server(settings(), host, port, log_level)
 
 
 def _open() -> Bulkio:
-    return open_bulkio()  # configured from the environment, like `bulkio serve`
+    return open_bulkio(settings())  # the same settings as `bulkio serve` and `bulkio worker`
 
 
 def run() -> None:

@@ -6,8 +6,8 @@ import logging
 
 import click
 
-from bulkio.config import from_env
 from bulkio.container import build
+from bulkio.entrypoints.configured import settings as configured
 
 
 @click.command()
@@ -15,7 +15,7 @@ def migrate() -> None:
     """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema)."""
     from bulkio.adapters.sql.migrate import upgrade
 
-    settings = from_env()
+    settings = configured()
     upgrade(settings.sql_url)
     click.echo(f"database is at the latest schema: {settings.sql_url.split('@')[-1]}")
 
@@ -27,7 +27,7 @@ def worker(threads: int | None) -> None:
     from bulkio.entrypoints.worker import run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = from_env()
+    settings = configured()
     container = build(settings)
     container.init_resources()
     try:
@@ -40,7 +40,7 @@ def worker(threads: int | None) -> None:
 def sweep() -> None:
     """One maintenance pass: recover stale jobs, re-send pending ones whose message was lost,
     forget expired Idempotency-Keys, delete expired export files."""
-    container = build(from_env())
+    container = build(configured())
     container.init_resources()
     try:
         report = container.maintenance().run_once()
