@@ -33,6 +33,23 @@ Feature: Importing files through the API
       Then the import job ends completed with 3 created and 0 failed
       And the service holds no users
 
+  Rule: A column the file does not carry keeps its stored value
+
+    Scenario: Users imported again without the active column stay disabled
+      Given the client has imported the sample users
+      When the client uploads a users file with:
+        """
+        email,name,role
+        bob@example.com,Bob B. Wilson,reader
+        jane@example.com,Jane Smith,editor
+        """
+      Then the import job ends completed with 0 created, 1 updated and 1 skipped
+      And the service holds these users:
+        | email            | name          | active |
+        | bob@example.com  | Bob B. Wilson | false  |
+        | jane@example.com | Jane Smith    | true   |
+        | john@example.com | John Doe      | true   |
+
   Rule: A remote file is fetched by the worker
 
     Scenario: Users are imported from the address of a file

@@ -273,6 +273,22 @@ def _(api: Api, created: int, failed: int) -> None:
     assert (job["status"], job["createdRows"], job["failedRows"]) == ("completed", created, failed)
 
 
+@then(parsers.parse("the import job ends completed with {created:d} created, {updated:d} updated "
+                    "and {skipped:d} skipped"))
+def _(api: Api, created: int, updated: int, skipped: int) -> None:
+    job = api.wait()
+    assert (job["status"], job["createdRows"], job["updatedRows"], job["skippedRows"]) == (
+        "completed", created, updated, skipped)
+
+
+@then("the service holds these users:")
+def _(api: Api, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    held = [[str(r[c]).lower() if isinstance(r[c], bool) else r[c] for c in header]
+            for r in api.records()]
+    assert held == rows
+
+
 @then("the import job ends failed with a reason")
 def _(api: Api) -> None:
     job = api.wait()

@@ -199,16 +199,17 @@ def test_stored_values_equal_what_validation_produces(
     record_store.commit_batch(seed_articles, [article("seed", 1, author_id=ADA_ID)], [])
     checked = validate(resource, SourceRow(1, raw, 2))
     assert checked.record is not None, checked.errors
-    record = {**checked.record, "id": checked.record["id"] or uid(500)}
+    record = {**checked.record, "id": checked.record.get("id") or uid(500)}
     job = added(job_repository, new_job(resource=resource.name))
 
     record_store.commit_batch(job, [record], [])
 
     by_key, _ = record_store.lookup(resource, {record[resource.key]}, set())
     stored = by_key[record[resource.key]].record
+    created = {**resource.defaults, **record}  # what the row does not carry takes its default
     for name in resource.field_names:
-        assert stored[name] == record[name], name
-        assert type(stored[name]) is type(record[name]), name
+        assert stored[name] == created[name], name
+        assert type(stored[name]) is type(created[name]), name
     again = validate(resource, SourceRow(1, raw, 2))
     plan = plan_batch(resource, [again], by_key, {}, "another-job", lambda: uid(999))
     assert (plan.skipped, plan.writes) == (1, ())
@@ -411,3 +412,68 @@ def test_commit_batch_counts_a_planned_create_as_an_update_when_another_job_stor
     assert found == 1
     saved = job_repository.get(later.id).counters
     assert (saved.created, saved.updated, saved.successful) == (new_rows, 1, new_rows + 1)
+
+
+def test_commit_batch_sets_only_the_fields_a_write_carries_when_the_key_exists(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    first = added(job_repository, new_job())
+    record_store.commit_batch(first, [user("ada@example.com", 1, name="Ada", active=False)], [])
+    later = added(job_repository, new_job())
+
+    # Required fields are always carried (validation refuses a row without them).
+    record_store.commit_batch(later, [{"id": uid(1), "email": "ada@example.com", "name": "Ada L",
+                                       "role": "author"}], [])
+
+    [stored] = record_store.stream(ExportQuery(USERS))
+    assert (stored["name"], stored["role"], stored["active"]) == ("Ada L", "author", False)
+
+
+def test_commit_batch_gives_uncarried_fields_their_defaults_when_the_key_is_new(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    seed = added(job_repository, new_job())
+    record_store.commit_batch(seed, [user("ada@example.com", 1)], [])
+    job = added(job_repository, new_job(resource="articles"))
+    write = {k: v for k, v in article("new", 1).items() if k not in ("tags", "published_at")}
+
+    record_store.commit_batch(job, [write], [])
+
+    [stored] = record_store.stream(ExportQuery(ARTICLES))
+    assert (stored["tags"], stored["published_at"]) == ((), None)
+
+
+def test_a_planned_create_found_stored_keeps_the_fields_it_does_not_carry(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+) -> None:
+    # Another job stored the key between this batch's look-up and its write.
+    other = added(job_repository, new_job())
+    record_store.commit_batch(other, [user("ada@example.com", 1, active=False)], [])
+    job = added(job_repository, new_job())
+
+    found = record_store.commit_batch(
+        job, [{"id": uid(1), "email": "ada@example.com", "name": "Ada", "role": "admin"}], [],
+        creates={"ada@example.com"})
+
+    [stored] = record_store.stream(ExportQuery(USERS))
+    assert (found, stored["name"], stored["active"]) == (1, "Ada", False)
+
+
+@pytest.mark.parametrize("size", [4, 150], ids=["statement", "copy"])
+def test_commit_batch_keeps_each_rows_own_fields_when_a_batch_mixes_carried_sets(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob, size: int
+) -> None:
+    # 150 writes take PostgreSQL's COPY path; NDJSON rows of one batch may carry different keys.
+    first = added(job_repository, new_job())
+    emails = [f"u{n:03d}@example.com" for n in range(size)]
+    record_store.commit_batch(first, [user(e, n, active=False) for n, e in enumerate(emails)], [])
+    later = added(job_repository, new_job())
+    writes = [{"id": uid(n), "email": e, "name": f"Renamed {n}", "role": "author",
+               **({} if n % 2 else {"active": True})} for n, e in enumerate(emails)]
+
+    record_store.commit_batch(later, writes, [])
+
+    stored = {r["email"]: r for r in record_store.stream(ExportQuery(USERS))}
+    for n, email in enumerate(emails):
+        expected = (f"Renamed {n}", n % 2 == 0)  # odd rows leave active as stored
+        assert (stored[email]["name"], stored[email]["active"]) == expected, email

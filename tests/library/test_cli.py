@@ -105,3 +105,19 @@ def test_every_bad_setting_is_one_line_error_when_the_environment_is_wrong(tmp_p
     assert len(lines) == 1 and lines[0].startswith("Error: invalid settings")
     for name in ("PORT", "JOB_BATCH_SIZE", "DATABASE_NAME needs DATABASE_HOST"):
         assert name in lines[0]
+
+
+def test_an_export_of_some_fields_reimports_without_touching_the_others(cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS)
+    cli("import", "users.csv", "--resource", "users")
+    cli("export", "--resource", "users", "--format", "csv", "--fields", "email,name,role",
+        "-o", "some.csv")
+    edited = (tmp_path / "some.csv").read_text().replace("Bob Wilson", "Bob B. Wilson")
+    (tmp_path / "some.csv").write_text(edited)
+    dry = cli("validate", "some.csv", "--resource", "users")
+    result = cli("import", "some.csv", "--resource", "users")
+    for output in (" ".join(dry.output.split()), " ".join(result.output.split())):
+        assert "0 created, 1 updated, 2 skipped, 0 failed" in output, output
+    exported = cli("export", "--resource", "users", "--format", "ndjson", "--fields", "email,active")
+    active = {r["email"]: r["active"] for r in map(json.loads, exported.output.splitlines())}
+    assert active == {"bob@example.com": False, "jane@example.com": True, "john@example.com": True}

@@ -175,7 +175,10 @@ class InMemoryRecordStore:
                      creates: Collection[Any] = ()) -> int:
         """Upsert, append errors and save the job as one step, fenced on the job's version."""
         resource = RESOURCES[job.resource]
-        latest = {write[resource.key]: write for write in writes}
+        latest: dict[Any, Record] = {}
+        for write in writes:  # a repeated key's writes merge, later fields winning
+            key = write[resource.key]
+            latest[key] = {**latest[key], **write} if key in latest else write
         with self._jobs.lock:
             self._jobs.check_fence(job)
             self._check_constraints(resource, latest)
@@ -185,10 +188,13 @@ class InMemoryRecordStore:
             if found:  # saved settled, like the SQL stores; the caller settles its own copy
                 job.counters = saved.settled(found)
             for key in sorted(latest, key=str):
-                record = {name: latest[key].get(name) for name in resource.field_names}
+                old = rows.get(key)
+                # A write holds the fields its rows carried: the others stay as stored, or
+                # take their defaults on insert.
+                base = resource.defaults if old is None else old
+                record = {name: latest[key].get(name, base[name]) for name in resource.field_names}
                 if isinstance(record.get("tags"), list):
                     record["tags"] = tuple(record["tags"])
-                old = rows.get(key)
                 if old is not None:
                     record["id"] = old["id"]  # an upsert never changes the id of a key
                 rows[key] = {
@@ -212,7 +218,7 @@ class InMemoryRecordStore:
                     raise Conflict(f"id {write['id']} already belongs to another {resource.name[:-1]}")
                 claimed.add(write["id"])
             for ref in resource.references:
-                if write.get(ref.field) not in self._keys_by_id[ref.resource]:
+                if ref.field in write and write[ref.field] not in self._keys_by_id[ref.resource]:
                     raise Conflict(f"{ref.field} {write.get(ref.field)} is not an existing {ref.resource}")
 
     def _stored(self, resource: Resource, row: Mapping[str, Any]) -> Stored:

@@ -40,6 +40,7 @@ class Field:
     required: bool = False
     default: Any = None
     description: str = ""
+    clearable: bool = False  # an empty cell or a JSON null stores `default` (else it means "absent")
 
 
 @frozen
@@ -59,7 +60,18 @@ class Reference:
     resource: str
 
 
-Rule = Callable[[Mapping[str, Any]], tuple[str, ErrorCode, str] | None]
+Broken = tuple[str, ErrorCode, str]  # the field to blame, the code, the message
+
+
+@frozen
+class Rule:
+    """A rule across fields: `check(record)` returns what is broken, or None.
+
+    `reads` names the fields it looks at: validation applies it to a row that carries all of
+    them; the upsert plan applies it to every record as it would be stored."""
+
+    reads: tuple[str, ...]
+    check: Callable[[Mapping[str, Any]], Broken | None]
 
 
 @frozen
@@ -84,6 +96,19 @@ class Resource:
         return self._names  # read per row by validation and the stores: built once
 
     @property
+    def defaults(self) -> dict[str, Any]:
+        """Every field at its default: what a new record holds where its row is silent."""
+        return {f.name: f.default for f in self.fields}
+
+    def broken_rule(self, record: Mapping[str, Any]) -> Broken | None:
+        """The first rule `record` breaks, or None (`record` holds every field the rules read)."""
+        for rule in self.rules:
+            broken = rule.check(record)
+            if broken is not None:
+                return broken
+        return None
+
+    @property
     def export_columns(self) -> tuple[str, ...]:
         return (*self.field_names, "created_at", "updated_at")
 
@@ -102,7 +127,7 @@ class Resource:
                            field=name)
 
 
-def _published_needs_date(record: Mapping[str, Any]) -> tuple[str, ErrorCode, str] | None:
+def _published_needs_date(record: Mapping[str, Any]) -> Broken | None:
     status, published_at = record.get("status"), record.get("published_at")
     if status == "published" and published_at is None:
         return "published_at", ErrorCode.REQUIRED, "Published articles must have published_at"
@@ -122,7 +147,8 @@ USERS = Resource(
               description="Unique email address (compared case-insensitively, stored lowercase)"),
         Field("name", Text(max_length=255), required=True, description="User's full name"),
         Field("role", Choice(ROLES, "role"), required=True, description="One of " + ", ".join(ROLES)),
-        Field("active", Boolean(), default=True, description="Default: true"),
+        Field("active", Boolean(), default=True,
+              description="Default: true (an empty cell or null leaves it as stored)"),
     ),
     filters=(Filter("role", "role"), Filter("active", "active"), Filter("email", "email"), *_CREATED),
 )
@@ -138,13 +164,15 @@ ARTICLES = Resource(
         Field("body", Text(min_words=10, max_words=50_000), required=True,
               description="Article content (10-50,000 words)"),
         Field("author_id", Uuid(), required=True, description="Must reference an existing user"),
-        Field("tags", TagList(), default=(), description="Array of tags; in CSV a|b|c or a JSON array"),
+        Field("tags", TagList(), default=(), clearable=True,
+              description="Array of tags; in CSV a|b|c or a JSON array; an empty cell or null clears them"),
         Field("status", Choice(ARTICLE_STATUSES, "status"), required=True,
               description="One of " + ", ".join(ARTICLE_STATUSES)),
-        Field("published_at", Timestamp(), description="ISO date; required if published, not allowed for drafts"),
+        Field("published_at", Timestamp(), clearable=True,
+              description="ISO date; required if published, not allowed for drafts; an empty cell or null clears it"),
     ),
     references=(Reference("author_id", "users"),),
-    rules=(_published_needs_date,),
+    rules=(Rule(("status", "published_at"), _published_needs_date),),
     filters=(Filter("status", "status"), Filter("authorId", "author_id"), Filter("slug", "slug"), *_CREATED),
 )
 
@@ -175,4 +203,4 @@ def resource_named(name: str) -> Resource:
 
 
 __all__ = ["ARTICLES", "COMMENTS", "RESOURCES", "USERS", "Field", "FieldProblem", "Filter",
-           "Reference", "Resource", "resource_named"]
+           "Reference", "Resource", "Rule", "resource_named"]

@@ -1,9 +1,15 @@
 """Upsert policy: what one batch of valid records does to what is already stored.
 
-- A key repeated inside one file: the last row wins, the earlier ones count as skipped
-  (inside a batch by dedupe; across batches because the stored record was last written by
-  this same job).
-- A record identical to the stored one is skipped and not written.
+- A record holds only the fields its row carries. An update changes those fields and leaves
+  every other one as stored; a create gives the others their defaults (`Resource.defaults`).
+  A write is such a partial record plus its id: stores insert it over the defaults and, on a
+  key that exists, set only the fields it holds.
+- Rules across fields are checked on the record as it would be stored (the stored record, or
+  the defaults, overlaid with what the row carries).
+- A key repeated inside one file: its rows apply in order, each field taking the value of the
+  last row that carries it; the earlier rows count as skipped (inside a batch by merging;
+  across batches because the stored record was last written by this same job).
+- A record whose carried fields all equal the stored ones is skipped and not written.
 - An `id` that already belongs to another key (or a key that already has another id) is a row
   error, never a silent overwrite.
 Writes come out sorted by key so that concurrent jobs lock rows in the same order.
@@ -18,7 +24,7 @@ from attrs import frozen
 
 from bulkio.domain.resources import Resource
 from bulkio.domain.rows import ErrorCode, RowError
-from bulkio.domain.validation import Checked, Record
+from bulkio.domain.validation import Checked, Record, given_value
 
 
 @frozen
@@ -65,17 +71,28 @@ def plan_batch(
     key = resource.key
     latest: dict[Any, Checked] = {}
     skipped = 0
+    errors: list[RowError] = []
     for row in rows:
         assert row.record is not None
-        if key == "id" and row.record.get("id") is None:
-            row = Checked(row.number, {**row.record, "id": new_id()}, (), row.raw)
-        k = row.record[key]
-        if k in latest:
+        record = row.record
+        if key == "id" and record.get("id") is None:
+            record = {**record, "id": new_id()}
+        k = record[key]
+        earlier = latest.get(k)
+        if earlier is not None:
+            assert earlier.record is not None
+            record = {**earlier.record, **record}
+        broken = resource.broken_rule(as_stored(resource, record, by_key.get(k)))
+        if broken is not None:
+            field, code, message = broken
+            errors.append(RowError(row.number, field, code, message,
+                                   given_value(resource, row.raw, field)))
+            continue
+        if earlier is not None:
             skipped += 1
-        latest[k] = row
+        latest[k] = Checked(row.number, record, (), row.raw)
 
     writes: list[Record] = []
-    errors: list[RowError] = []
     created = updated = 0
     claimed_ids: dict[str, Any] = {}
     creates: set[Any] = set()
@@ -96,9 +113,9 @@ def plan_batch(
             writes.append(record)
         elif existing.last_job == job_id:
             skipped += 1  # the same key earlier in this file: that row lost, this one wins
-            if not _same(resource, record, existing.record):
+            if not _same(record, existing.record):
                 writes.append(record)
-        elif _same(resource, record, existing.record):
+        elif _same(record, existing.record):
             skipped += 1
         else:
             updated += 1
@@ -127,8 +144,13 @@ def _id_conflict(
     return None
 
 
-def _same(resource: Resource, record: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    return all(record.get(name) == stored.get(name) for name in resource.field_names)
+def as_stored(resource: Resource, record: Mapping[str, Any], stored: Stored | None) -> Record:
+    """The whole record a write would leave: the stored one (or the defaults) overlaid with it."""
+    return {**(resource.defaults if stored is None else stored.record), **record}
+
+
+def _same(record: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    return all(value == stored.get(name) for name, value in record.items())
 
 
 def check_references(
@@ -145,7 +167,7 @@ def check_references(
                 f"{ref.field} must reference an existing {ref.resource[:-1]}", row.record[ref.field],
             )
             for ref in resource.references
-            if row.record.get(ref.field) not in found.get(ref.field, set())
+            if ref.field in row.record and row.record[ref.field] not in found.get(ref.field, set())
         ]
         if missing:
             errors.extend(missing)

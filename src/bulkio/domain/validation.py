@@ -4,6 +4,12 @@ Column names match fields ignoring case, spaces, hyphens and underscores (`Autho
 and `author_id` are one field). Columns that start with `_error` are the ones an error report
 adds, and `created_at`/`updated_at` the ones an export adds: a re-import ignores them. Any other
 unknown column is reported once per job as a warning.
+
+A record holds only the fields its row carries. A field the row does not carry (an absent
+column, an absent JSON key) is absent from the record: an update leaves it as stored and a
+create gives it its default. An empty cell or a JSON `null` is a value only for a `clearable`
+field (it clears it to its default: no tags, no date); for a required field it is `required`,
+and for any other field (an id, `active`) it means the same as an absent column.
 """
 
 from __future__ import annotations
@@ -58,12 +64,24 @@ class Checked:
     raw: Mapping[str, Any] | None = None
 
 
+def given_value(resource: Resource, raw: Mapping[str, Any] | None, field: str) -> Any:
+    """The raw value a row gave for `field` (None when it carries no such column)."""
+    known = _columns(resource)
+    for column, value in (raw or {}).items():
+        if isinstance(column, str) and known.get(canonical(column)) == field:
+            return value
+    return None
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def validate(resource: Resource, row: SourceRow) -> Checked:
-    """Check every field and rule of `resource` against one raw row."""
+    """Check every field of `resource` against one raw row, and every rule whose fields it carries.
+
+    The record holds the carried fields only (see the module docstring); a rule that reads a
+    field the row does not carry is left to the upsert plan, which knows the stored record."""
     known = _columns(resource)
     given: dict[str, Any] = {}
     for column, value in row.values.items():
@@ -78,11 +96,11 @@ def validate(resource: Resource, row: SourceRow) -> Checked:
         errors.append(RowError(row.number, field, code, message, value, row.line))
 
     for spec in resource.fields:
-        raw = given.get(spec.name)
-        if _is_blank(raw):
+        if spec.name not in given or _is_blank(raw := given[spec.name]):
             if spec.required:
-                error(spec.name, ErrorCode.REQUIRED, f"{spec.name} is required", raw)
-            record[spec.name] = spec.default
+                error(spec.name, ErrorCode.REQUIRED, f"{spec.name} is required", given.get(spec.name))
+            elif spec.clearable and spec.name in given:
+                record[spec.name] = spec.default
             continue
         try:
             record[spec.name] = spec.kind.clean(raw)
@@ -90,7 +108,7 @@ def validate(resource: Resource, row: SourceRow) -> Checked:
             error(spec.name, problem.code, problem.message, raw)
     if not errors:
         for rule in resource.rules:
-            broken = rule(record)
+            broken = rule.check(record) if all(name in record for name in rule.reads) else None
             if broken is not None:
                 field, code, message = broken
                 error(field, code, message, given.get(field))

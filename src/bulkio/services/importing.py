@@ -15,8 +15,15 @@ from attrs import frozen
 from bulkio.domain.jobs import BatchOutcome, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import MalformedRow, RowError, SourceRow
-from bulkio.domain.upsert import BatchPlan, check_references, keys_of, plan_batch
-from bulkio.domain.validation import Checked, unknown_columns, validate
+from bulkio.domain.upsert import (
+    BatchPlan,
+    Stored,
+    as_stored,
+    check_references,
+    keys_of,
+    plan_batch,
+)
+from bulkio.domain.validation import Checked, Record, unknown_columns, validate
 from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
@@ -97,7 +104,7 @@ class ImportPipeline:
 
     def _write_all(self, job: Job, resource: Resource, batches: Iterator[Batch],
                    lease: Lease | None, stopping: Callable[[], bool]) -> None:
-        seen: set[Any] | None = set() if job.dry_run else None
+        seen: dict[Any, Record] | None = {} if job.dry_run else None
         for batch in batches:
             self._warn_unknown(job, resource, batch.new_columns)
             self._write(job, resource, batch, seen)
@@ -124,7 +131,8 @@ class ImportPipeline:
         for column in unknown_columns(resource, columns):
             job.warn(f"unknown column {column!r} was ignored")
 
-    def _write(self, job: Job, resource: Resource, batch: Batch, seen: set[Any] | None) -> None:
+    def _write(self, job: Job, resource: Resource, batch: Batch,
+               seen: dict[Any, Record] | None) -> None:
         errors, valid = list(batch.errors), list(batch.valid)
         raw_by_row = {c.number: c.raw for c in valid}
         valid, missing = check_references(resource, valid, self._found_references(resource, valid))
@@ -147,26 +155,32 @@ class ImportPipeline:
     def _found_references(self, resource: Resource, rows: Sequence[Checked]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for ref in resource.references:
-            wanted = {r.record[ref.field] for r in rows if r.record is not None}
+            wanted = {r.record[ref.field] for r in rows
+                      if r.record is not None and ref.field in r.record}
             found[ref.field] = self._records.existing_ids(RESOURCES[ref.resource], wanted)
         return found
 
     def _plan(self, job: Job, resource: Resource, rows: list[Checked],
-              seen: set[Any] | None) -> BatchPlan:
-        repeated = 0
-        if seen is not None:  # a dry run writes nothing, so it remembers keys itself
-            fresh = [r for r in rows if r.record is not None  # valid rows: always a record
-                     and r.record.get(resource.key) not in seen]
-            repeated, rows = len(rows) - len(fresh), fresh
+              seen: dict[Any, Record] | None) -> BatchPlan:
         keys, ids = keys_of(resource, rows)
         by_key, by_id = self._records.lookup(resource, keys, ids)
+        if seen is not None:  # a dry run writes nothing, so it remembers what it would have
+            by_key = {**by_key, **{k: Stored(as_stored(resource, seen[k], by_key.get(k)), job.id)
+                                   for k in keys if k in seen}}
         plan = plan_batch(resource, rows, by_key, by_id, job.id, self._ids.new_id)
         if seen is not None:
-            seen.update(r[resource.key] for r in plan.writes)
-        if repeated:
-            plan = BatchPlan(plan.writes, plan.created, plan.updated, plan.skipped + repeated,
-                             plan.errors, plan.creates)
+            kept = _remembered(resource)
+            for write in plan.writes:
+                k = write[resource.key]
+                whole = as_stored(resource, write, by_key.get(k))
+                seen[k] = {name: whole[name] for name in kept}
         return plan
 
+
+def _remembered(resource: Resource) -> tuple[str, ...]:
+    """What a dry run keeps of each record it would write: enough to plan a later row of the
+    same key as the import would (its id, and the fields the rules read), little enough for
+    a million keys."""
+    return tuple(dict.fromkeys(("id", resource.key, *(n for r in resource.rules for n in r.reads))))
 
 __all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping"]

@@ -94,7 +94,7 @@ def example_record(resource: Resource) -> dict[str, Any]:
     """One plausible record: every field but the generated id, minus what the rules forbid."""
     record = {f.name: _example(f.name, f.kind) for f in resource.fields if f.name != "id"}
     for rule in resource.rules:
-        broken = rule(record)
+        broken = rule.check(record)
         if broken is not None and not resource.field(broken[0]).required:
             record.pop(broken[0], None)
     return record

@@ -56,6 +56,16 @@ def _(bio: Bulkio, files: dict[str, Path], files_dir: Path, resource: str, fmt: 
     return {"format": fmt, "data": path.read_bytes()}
 
 
+@when(parsers.re(rf'I export {RESOURCE} as {FORMAT} with the fields "(?P<fields>[^"]+)" '
+                 r'into "(?P<name>[^"]+)"'), target_fixture="exported")
+def _(bio: Bulkio, files: dict[str, Path], files_dir: Path, resource: str, fmt: str,
+      fields: str, name: str) -> dict[str, Any]:
+    path = files_dir / name
+    assert bio.export_to(path, resource, fmt, fields=_fields(fields)) == path.stat().st_size
+    files[name] = path
+    return {"format": fmt, "data": path.read_bytes()}
+
+
 @when(parsers.re(rf'I try to export {RESOURCE} with the (?P<what>filter|field) "(?P<name>[^"]+)"'),
       target_fixture="refusal")
 def _(bio: Bulkio, resource: str, what: str, name: str) -> BulkioError:

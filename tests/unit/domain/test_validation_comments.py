@@ -17,8 +17,8 @@ def test_comment_becomes_a_clean_record_when_every_field_is_valid() -> None:
     }
 
 
-def test_comment_id_is_left_empty_when_not_given() -> None:
-    assert accepted(COMMENTS, comment_row())["id"] is None
+def test_comment_id_is_left_out_when_not_given() -> None:
+    assert "id" not in accepted(COMMENTS, comment_row())
 
 
 def test_body_is_accepted_when_exactly_10000_characters() -> None:

@@ -13,7 +13,7 @@ from .samples import USER_ID, accepted, check, only_error, user_row, without
 
 def test_user_becomes_a_clean_record_when_every_field_is_valid() -> None:
     assert accepted(USERS, user_row()) == {
-        "id": None, "email": "john@example.com", "name": "John Doe", "role": "admin", "active": True,
+        "email": "john@example.com", "name": "John Doe", "role": "admin", "active": True,
     }
 
 
@@ -95,12 +95,13 @@ def test_role_is_trimmed_when_padded_with_spaces() -> None:
 
 
 @pytest.mark.parametrize("blank", [None, "", "  "])
-def test_active_defaults_to_true_when_blank(blank: object) -> None:
-    assert accepted(USERS, user_row(active=blank))["active"] is True
+def test_active_is_left_out_when_blank(blank: object) -> None:
+    # `active` cannot be cleared: a blank is no value, as if the column were absent.
+    assert "active" not in accepted(USERS, user_row(active=blank))
 
 
-def test_active_defaults_to_true_when_its_column_is_missing() -> None:
-    assert accepted(USERS, without(user_row(), "active"))["active"] is True
+def test_active_is_left_out_when_its_column_is_missing() -> None:
+    assert "active" not in accepted(USERS, without(user_row(), "active"))
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -147,8 +148,8 @@ def test_id_is_rejected_when_it_is_not_a_uuid(raw: object) -> None:
     assert (error.field, error.code, error.value) == ("id", ErrorCode.INVALID_FORMAT, raw)
 
 
-def test_id_is_left_empty_when_not_given() -> None:
-    assert accepted(USERS, user_row(id=""))["id"] is None
+def test_id_is_left_out_when_not_given() -> None:
+    assert "id" not in accepted(USERS, user_row(id=""))
 
 
 @pytest.mark.parametrize(("column", "field", "raw", "clean"), [
@@ -171,7 +172,7 @@ def test_column_matches_its_field_when_case_spaces_hyphens_or_underscores_differ
 def test_error_report_columns_are_ignored_when_a_fixed_report_is_imported_again() -> None:
     row = user_row(_error_row="3", _error_field="email", _error_code="invalid_format",
                    _error_message="Invalid email format")
-    assert set(accepted(USERS, row)) == {"id", "email", "name", "role", "active"}
+    assert set(accepted(USERS, row)) == {"email", "name", "role", "active"}
 
 
 def test_unknown_columns_are_listed_when_they_match_no_field() -> None:

@@ -39,7 +39,9 @@ def export(records: list[dict[str, Any]], fmt: Format, columns: list[str]) -> by
 def reimport(data: bytes, fmt: Format, resource: Resource) -> list[dict[str, Any] | None]:
     rows = list(open_rows(io.BytesIO(data), fmt))
     assert all(isinstance(row, SourceRow) for row in rows)
-    return [validate(resource, row).record for row in rows]  # type: ignore[arg-type]
+    # A blank id is no id: the record leaves it out, and a new record gets the default.
+    return [{**resource.defaults, **validate(resource, row).record}  # type: ignore[arg-type]
+            for row in rows]
 
 
 @pytest.mark.parametrize("fmt", list(Format))

@@ -15,10 +15,10 @@ from bulkio.adapters.sql.jobs import write_fenced
 from bulkio.adapters.sql.records import (
     Errors,
     SqlRecordStore,
+    by_fields,
     conditions_of,
     deduplicated,
     settle_counters,
-    updated_columns,
 )
 from bulkio.adapters.sql.rows import error_to_row, record_to_domain, record_to_row, record_tuples
 from bulkio.adapters.sql.tables import job_errors, records
@@ -81,20 +81,22 @@ class PostgresRecordStore(SqlRecordStore):
     def _returning_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
                           writes: list[Record]) -> set[Any]:
         """The plain upsert, reporting which keys it inserted rather than updated."""
-        if not writes:
-            return set()
         table = records[resource.name]
-        stmt = postgresql.insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[resource.key],
-            set_={name: stmt.excluded[name] for name in updated_columns(resource)},
-        ).returning(table.c[resource.key], INSERTED)
-        result = conn.execute(stmt, [record_to_row(resource, w, job) for w in writes])
-        return {key for key, inserted in result if inserted}
+        inserted_keys: set[Any] = set()
+        for columns, group in by_fields(resource, writes):
+            stmt = postgresql.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[resource.key],
+                set_={name: stmt.excluded[name] for name in columns},
+            ).returning(table.c[resource.key], INSERTED)
+            result = conn.execute(stmt, [record_to_row(resource, w, job) for w in group])
+            inserted_keys.update(key for key, inserted in result if inserted)
+        return inserted_keys
 
     def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
                      writes: list[Record]) -> set[Any]:
-        """COPY into staging, then one INSERT … SELECT; returns the keys it inserted."""
+        """COPY into staging, then one INSERT … SELECT per set of carried fields (most batches
+        have one); returns the keys it inserted."""
         table = records[resource.name]
         names = [*resource.field_names, "created_at", "updated_at", "last_job_id"]  # as record_tuples
         stage = f"bulkio_stage_{resource.name}"
@@ -103,20 +105,25 @@ class PostgresRecordStore(SqlRecordStore):
             f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
             "ON COMMIT DELETE ROWS"
         )
-        with conn.connection.driver_connection.cursor() as cursor, \
-                cursor.copy(f'COPY "{stage}" ({_quoted(names)}) FROM STDIN') as copy:
-            for values in record_tuples(resource, writes, job):
-                copy.write_row(values)
         staged = sa.table(stage, *(sa.column(name) for name in names))
-        # ORDER BY the key: rows get locked in the same order by every concurrent batch.
-        insert = postgresql.insert(table).from_select(
-            names, sa.select(*staged.c).order_by(staged.c[resource.key])
-        )
-        result = conn.execute(insert.on_conflict_do_update(
-            index_elements=[resource.key],
-            set_={name: insert.excluded[name] for name in updated_columns(resource)},
-        ).returning(table.c[resource.key], INSERTED))
-        return {key for key, inserted in result if inserted}
+        inserted_keys: set[Any] = set()
+        for number, (columns, group) in enumerate(by_fields(resource, writes)):
+            if number:  # the rows of the group before are written: stage only this group's
+                conn.exec_driver_sql(f'TRUNCATE "{stage}"')
+            with conn.connection.driver_connection.cursor() as cursor, \
+                    cursor.copy(f'COPY "{stage}" ({_quoted(names)}) FROM STDIN') as copy:
+                for values in record_tuples(resource, group, job):
+                    copy.write_row(values)
+            # ORDER BY the key: rows get locked in the same order by every concurrent batch.
+            insert = postgresql.insert(table).from_select(
+                names, sa.select(*staged.c).order_by(staged.c[resource.key])
+            )
+            result = conn.execute(insert.on_conflict_do_update(
+                index_elements=[resource.key],
+                set_={name: insert.excluded[name] for name in columns},
+            ).returning(table.c[resource.key], INSERTED))
+            inserted_keys.update(key for key, inserted in result if inserted)
+        return inserted_keys
 
     def _copy_errors(self, conn: sa.Connection, job: Job, errors: Errors) -> None:
         if len(errors) < self._copy_threshold:

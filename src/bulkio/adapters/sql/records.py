@@ -34,13 +34,30 @@ Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
 
 
 def deduplicated(resource: Resource, writes: Sequence[Record]) -> list[Record]:
-    """One write per natural key, the last one winning, sorted by key.
+    """One write per natural key (a repeated key's writes merged, later fields winning),
+    sorted by key.
 
     PostgreSQL refuses to update one row twice in a statement, and a common order makes
     concurrent batches lock rows in the same sequence instead of deadlocking.
     """
-    latest = {write[resource.key]: write for write in writes}
+    latest: dict[Any, Record] = {}
+    for write in writes:
+        key = write[resource.key]
+        latest[key] = {**latest[key], **write} if key in latest else write
     return [latest[key] for key in sorted(latest, key=str)]
+
+
+def by_fields(resource: Resource, writes: Sequence[Record]) -> list[tuple[list[str], list[Record]]]:
+    """Writes grouped by the fields they carry, each completed with the defaults: per group,
+    the columns an update of an existing key sets and the whole records an insert writes.
+
+    A write holds only the fields its rows carried (see `bulkio.domain.upsert`), so a stored
+    value the file does not mention is never overwritten; most batches are one group."""
+    defaults = resource.defaults
+    groups: dict[frozenset[str], list[Record]] = {}
+    for write in writes:
+        groups.setdefault(frozenset(write), []).append({**defaults, **write})
+    return [(updated_columns(resource, carried), group) for carried, group in groups.items()]
 
 
 def conditions_of(query: ExportQuery) -> list[sa.ColumnElement[bool]]:
@@ -134,15 +151,14 @@ class SqlRecordStore:
         )
 
     def _upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
-        if not writes:
-            return
         table = records[resource.name]
-        stmt = _INSERTS[conn.dialect.name](table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[resource.key],
-            set_={name: stmt.excluded[name] for name in updated_columns(resource)},
-        )
-        conn.execute(stmt, [record_to_row(resource, write, job) for write in writes])
+        for columns, group in by_fields(resource, writes):
+            stmt = _INSERTS[conn.dialect.name](table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[resource.key],
+                set_={name: stmt.excluded[name] for name in columns},
+            )
+            conn.execute(stmt, [record_to_row(resource, write, job) for write in group])
 
     def _append_errors(self, conn: sa.Connection, job: Job, errors: Errors) -> None:
         if errors:
@@ -179,9 +195,12 @@ def settle_counters(conn: sa.Connection, job: Job, found: int) -> None:
                      .values(counters=counters_to_row(job.counters.settled(found))))
 
 
-def updated_columns(resource: Resource) -> list[str]:
-    """What an upsert overwrites on a key that exists: everything but the id and creation time."""
-    return [*(n for n in resource.field_names if n != "id"), "updated_at", "last_job_id"]
+def updated_columns(resource: Resource, carried: Collection[str]) -> list[str]:
+    """What an upsert sets on a key that exists: the carried fields (never the id or the key
+    itself), the update time and the job."""
+    fixed = ("id", resource.key)
+    return [*(n for n in resource.field_names if n in carried and n not in fixed),
+            "updated_at", "last_job_id"]
 
 
 def _paired_chunks(keys: set[Any], ids: set[str]) -> Iterator[tuple[list[Any], list[str]]]:
