@@ -90,6 +90,11 @@ class Bulkio:
     def cancel(self, job_id: str) -> Job:
         return self.container.job_service().cancel(job_id)
 
+    def resume(self, job_id: str) -> Job:
+        """Run a failed job again (an import goes on after its last committed batch) and
+        return it pending; `InvalidTransition` unless it failed."""
+        return self.container.job_service().resume(job_id)
+
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowError]:
         return list(self.container.job_service().errors(job_id, offset, limit))
 

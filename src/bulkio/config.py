@@ -52,6 +52,7 @@ class Settings:
     url_allow_hosts: frozenset[str] = field(default=frozenset(), converter=frozenset)
     idempotency_ttl: timedelta = timedelta(hours=24)
     download_url_ttl_s: int = 3600
+    lock_timeout_ms: int = 2000  # longest wait of a job write for a row another one holds
     jobs: JobSettings = JobSettings()
 
     @property
@@ -107,6 +108,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         requeue_after=_ms(e.job_stale_threshold_ms),
         restart_stale=e.job_restart_stale_jobs,
         export_ttl=_ms(e.export_ttl_ms),
+        outage_deadline=_ms(e.job_outage_deadline_ms),
         max_upload_bytes=e.max_upload_bytes,
         worker_id=e.bulkio_worker_id or f"{socket.gethostname()}:{os.getpid()}",
     )
@@ -129,5 +131,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         url_allow_hosts=frozenset(h.strip() for h in e.url_import_allow_hosts.split(",")
                                   if h.strip()),
         idempotency_ttl=_ms(e.idempotency_ttl_ms),
+        lock_timeout_ms=e.job_lock_timeout_ms,
         jobs=jobs,
     )

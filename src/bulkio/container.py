@@ -41,10 +41,10 @@ def _record_store(engine: Any) -> Any:
     return PostgresRecordStore(engine) if engine.dialect.name == "postgresql" else SqlRecordStore(engine)
 
 
-def _job_repository(engine: Any) -> Any:
+def _job_repository(engine: Any, settings: Settings) -> Any:
     from bulkio.adapters.sql.jobs import SqlJobRepository
 
-    return SqlJobRepository(engine)
+    return SqlJobRepository(engine, lock_timeout_ms=settings.lock_timeout_ms)
 
 
 def _idempotency_store(engine: Any) -> Any:
@@ -112,20 +112,24 @@ def _fetcher(settings: Settings) -> Any:
 
 
 class Container(containers.DeclarativeContainer):
-    """Every port's adapter and every use case, built once per process."""
+    """Every port's adapter and every use case, built once per process.
+
+    Worker threads build what they use on first use, so every shared object is a
+    `ThreadSafeSingleton` (a plain `Singleton` may build two: two runners, one never stopped).
+    """
 
     settings = providers.Dependency(instance_of=Settings)
     job_settings = providers.Callable(lambda s: s.jobs, settings)
 
-    clock = providers.Singleton(SystemClock)
-    ids = providers.Singleton(Uuid4Ids)
+    clock = providers.ThreadSafeSingleton(SystemClock)
+    ids = providers.ThreadSafeSingleton(Uuid4Ids)
     engine = providers.Resource(_engine, settings)
-    job_repository = providers.Singleton(_job_repository, engine)
-    record_store = providers.Singleton(_record_store, engine)
-    storage = providers.Singleton(_storage, settings)
-    lock = providers.Singleton(_lock, settings)
-    fetcher = providers.Singleton(_fetcher, settings)
-    broker = providers.Singleton(_broker, settings)
+    job_repository = providers.ThreadSafeSingleton(_job_repository, engine, settings)
+    record_store = providers.ThreadSafeSingleton(_record_store, engine)
+    storage = providers.ThreadSafeSingleton(_storage, settings)
+    lock = providers.ThreadSafeSingleton(_lock, settings)
+    fetcher = providers.ThreadSafeSingleton(_fetcher, settings)
+    broker = providers.ThreadSafeSingleton(_broker, settings)
 
     imports = providers.Factory(ImportPipeline, job_repository, record_store, storage, clock, ids,
                                 job_settings)
@@ -135,16 +139,16 @@ class Container(containers.DeclarativeContainer):
         SourceFetcher, job_repository, storage, fetcher, clock,
         providers.Callable(lambda s: s.jobs.max_upload_bytes, settings),
     )
-    runner = providers.Singleton(JobRunner, job_repository, lock, clock, imports, exports,
+    runner = providers.ThreadSafeSingleton(JobRunner, job_repository, lock, clock, imports, exports,
                                  source_fetcher, job_settings)
     queue = providers.Resource(_queue, settings, broker, runner.provider)
-    submitter = providers.Singleton(JobSubmitter, job_repository, storage, queue, clock, ids,
+    submitter = providers.ThreadSafeSingleton(JobSubmitter, job_repository, storage, queue, clock, ids,
                                     job_settings)
-    job_service = providers.Singleton(JobService, job_repository, storage, clock)
-    export_streamer = providers.Singleton(ExportStreamer, record_store, job_settings)
-    sweeper = providers.Singleton(Sweeper, job_repository, queue, clock, job_settings)
-    idempotency_store = providers.Singleton(_idempotency_store, engine)
-    idempotent_requests = providers.Singleton(
+    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue)
+    export_streamer = providers.ThreadSafeSingleton(ExportStreamer, record_store, job_settings)
+    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings)
+    idempotency_store = providers.ThreadSafeSingleton(_idempotency_store, engine)
+    idempotent_requests = providers.ThreadSafeSingleton(
         IdempotentRequests, idempotency_store, job_repository, clock,
         providers.Callable(lambda s: s.idempotency_ttl, settings),
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
+import sqlalchemy as sa
 import stamina
 
 from bulkio.domain.errors import (
@@ -21,7 +22,7 @@ from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.ports.jobs import JobFilter, JobRepository
 from bulkio.ports.records import RecordStore
-from tests.contracts.conftest import T0
+from tests.contracts.conftest import T0, _truncate
 
 NewJob = Callable[..., Job]
 
@@ -47,7 +48,9 @@ def full_job() -> Job:
         failure="Worker lost", version=3, locked_by="worker-7@host-a", locked_at=T0 + timedelta(minutes=1),
         # A non-UTC offset: the same instant must come back (as UTC).
         heartbeat_at=datetime(2024, 1, 15, 12, 34, 56, 789000, tzinfo=timezone(timedelta(hours=2))),
-        attempts=2, checkpoint=1500, resumed_from=1000, started_at=T0 + timedelta(seconds=30),
+        attempts=2, runs=4, suspect=True, alone=True,
+        waiting_for="cannot read 'uploads/6f1c.ndjson.gz' from S3: connection refused",
+        waiting_since=T0 + timedelta(minutes=4), checkpoint=1500, resumed_from=1000, started_at=T0 + timedelta(seconds=30),
         run_started_at=T0 + timedelta(minutes=1),
         completed_at=T0 + timedelta(hours=1), result_key="results/6f1c.csv",
         expires_at=T0 + timedelta(days=7),
@@ -408,3 +411,29 @@ def test_error_rows_keeps_values_json_cannot_hold_as_text(
                           "tags": ["a", "b"], "when": str(when), "price": "9.99",
                           "nested": {"list": ["p", 1]}}
     assert list(stored_raw) == list(raw)  # column order survives, for the error report
+
+
+def test_save_answers_busy_at_once_or_after_the_lock_timeout_when_another_transaction_holds_the_row(
+    pg_engine, new_job: NewJob,
+) -> None:
+    from bulkio.adapters.sql.jobs import SqlJobRepository
+    from bulkio.adapters.sql.tables import jobs as jobs_table
+    from bulkio.domain.errors import Busy
+
+    _truncate(pg_engine)
+    repository = SqlJobRepository(pg_engine, lock_timeout_ms=50)
+    job = new_job()
+    repository.add(job)
+    with pg_engine.connect() as frozen:  # a worker stopped inside its batch transaction
+        frozen.begin()
+        frozen.execute(sa.select(jobs_table.c.id).where(jobs_table.c.id == job.id)
+                       .with_for_update())
+        for wait in (False, True):
+            copy = repository.get(job.id)
+            copy.heartbeat(T0 + timedelta(minutes=1))
+            with pytest.raises(Busy):
+                repository.save(copy, wait=wait)
+        frozen.rollback()
+    copy = repository.get(job.id)
+    repository.save(copy, wait=False)
+    assert repository.get(job.id).version == job.version + 1

@@ -44,13 +44,13 @@ def test_killed_worker_job_resumes_from_its_checkpoint_when_another_worker_sweep
                       "the second worker to finish the job")
 
     assert done.status is JobStatus.COMPLETED, done.failure
-    assert (done.attempts, done.resumed_from) == (2, at_kill.checkpoint)
+    assert (done.attempts, done.runs, done.resumed_from) == (1, 2, at_kill.checkpoint)
     c = done.counters
     assert (c.total, c.processed, c.successful, c.created) == (ROWS, ROWS, ROWS, ROWS)
     assert (c.updated, c.skipped, c.failed, done.error_count) == (0, 0, 0, 0)
     assert database.scalar("SELECT count(*) FROM users") == ROWS
     assert database.rows("SELECT email FROM users GROUP BY email HAVING count(*) > 1") == []
     assert database.scalar("SELECT count(*) FROM users WHERE last_job_id = :id", id=job.id) == ROWS
-    assert f"job {job.id}: attempt 2 taken by worker-2, starting after row {at_kill.checkpoint}" \
-        in second.log()
+    assert (f"job {job.id}: attempt 1 (run 2, alone: a suspect) taken by worker-2, starting "
+            f"after row {at_kill.checkpoint}") in second.log()
     assert "stale job" in second.log()

@@ -17,7 +17,7 @@ from bulkio.adapters.redis_lock import RedisJobLock
 from bulkio.api import Bulkio
 from bulkio.domain.errors import Unavailable
 from bulkio.domain.jobs import JobStatus
-from bulkio.entrypoints.worker import ACTOR, QUEUE, TIME_LIMIT_MS
+from bulkio.entrypoints.worker import ACTOR, MAX_RETRIES, QUEUE, TIME_LIMIT_MS
 from tests.integration.files import write_users_csv
 from tests.production import broker_keys, production_bulkio, worker_running
 
@@ -63,7 +63,11 @@ def test_actor_allows_long_jobs_and_never_drops_old_messages_when_declared(
 
     assert options["time_limit"] == TIME_LIMIT_MS >= 60 * 60 * 1000  # Dramatiq's default: 10 min
     assert "max_age" not in options  # counted from the first enqueue: would drop recovered jobs
-    assert options["max_retries"] > 0 and options["min_backoff"] >= 1000
+    assert options["min_backoff"] >= 1000
+    # Only what may pass is retried (a bounded number of times); other errors are on the job.
+    retry = options["retry_when"]
+    assert retry(0, Unavailable("S3 away")) and not retry(MAX_RETRIES, Unavailable("S3 away"))
+    assert not retry(0, ValueError("a bug"))
 
 
 def test_job_fails_with_its_reason_when_its_attempts_are_used_up(
@@ -73,8 +77,8 @@ def test_job_fails_with_its_reason_when_its_attempts_are_used_up(
         job = bio.import_file(users_file, "users")
         jobs = bio.container.job_repository()
         crashing = jobs.get(job.id)
-        for _ in range(3):  # three workers died on it; the sweep put it back every time
-            crashing.start("gone", datetime.now(UTC))
+        for _ in range(3):  # three workers died on it while it ran alone
+            crashing.start("gone", datetime.now(UTC), alone=True)
             crashing.recover(datetime.now(UTC))
         jobs.save(crashing)
 
@@ -83,7 +87,8 @@ def test_job_fails_with_its_reason_when_its_attempts_are_used_up(
         written = users_count(bio)
 
     assert ended.status is JobStatus.FAILED
-    assert ended.failure == "gave up after 3 attempts: the job kept stopping its worker"
+    assert ended.failure == ("gave up after 3 attempts: each time it ran alone, its worker "
+                             "stopped responding (crashed, was killed or froze) while running it")
     assert ended.attempts == 3 and written == 0
 
 
@@ -157,7 +162,7 @@ class FlakyStorage:
         return getattr(self._storage, name)
 
 
-def test_job_is_retried_with_backoff_when_a_service_is_briefly_unavailable(
+def test_job_waits_out_a_brief_outage_without_losing_an_attempt_when_a_service_is_away(
     services: tuple[str, ...], users_file: Path,
 ) -> None:
     with production_bulkio(*services, worker=False) as bio:
@@ -169,5 +174,5 @@ def test_job_is_retried_with_backoff_when_a_service_is_briefly_unavailable(
 
     assert flaky.failures == 0
     assert ended.status is JobStatus.COMPLETED
-    assert (ended.attempts, ended.counters.created) == (2, 40)
-    assert ended.completed_at - ended.started_at >= timedelta(seconds=0.5)  # the retry's backoff
+    assert (ended.attempts, ended.runs, ended.counters.created) == (1, 1, 40)
+    assert ended.completed_at - ended.started_at >= timedelta(seconds=0.5)  # the first pause

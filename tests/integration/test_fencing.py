@@ -78,8 +78,8 @@ def test_paused_worker_writes_nothing_when_another_worker_took_its_job_over(
 
     after = database.job(job.id)
     assert done.status is JobStatus.COMPLETED, done.failure
-    assert done.attempts == 2 and done.resumed_from >= at_pause.checkpoint
-    assert f"job {job.id}: attempt 2 taken by worker-2" in successor.log()
+    assert done.runs == 2 and done.resumed_from >= at_pause.checkpoint
+    assert f"job {job.id}: attempt 1 (run 2, alone: a suspect) taken by worker-2" in successor.log()
     # Nothing moved once the paused worker woke up: not the job row, not a record, not an error.
     assert after.version == done.version and after.counters == done.counters
     assert database.scalar("SELECT count(*) FROM users") == written["users"] == ROWS - invalid

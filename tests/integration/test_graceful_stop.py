@@ -43,6 +43,7 @@ def test_a_stopped_worker_hands_its_job_back_when_it_receives_sigterm(
     done = eventually(lambda: (j := database.job(job.id)).is_terminal and j, 90,
                       "the second worker to finish the job")
     assert done.status is JobStatus.COMPLETED, done.failure
-    assert (done.attempts, done.resumed_from) == (2, paused.checkpoint)
+    assert (paused.attempts, paused.runs) == (0, 1)  # a hand-over costs no attempt
+    assert (done.attempts, done.runs, done.resumed_from) == (1, 2, paused.checkpoint)
     assert (done.counters.processed, done.counters.created) == (ROWS, ROWS)
     assert database.scalar("SELECT count(*) FROM users") == ROWS

@@ -20,11 +20,12 @@ WAIT_INITIAL_S, WAIT_MAX_S, WAIT_JITTER_S = 0.01, 1.0, 0.05
 class _Readable(Protocol):
     def get(self, job_id: str) -> Job: ...
 
-    def save(self, job: Job) -> None: ...
+    def save(self, job: Job, wait: bool = True) -> None: ...
 
 
-def update_fenced(jobs: _Readable, job_id: str, move: JobMove) -> Job | None:
-    """`JobRepository.update` on top of the repository's own `get` and fenced `save`."""
+def update_fenced(jobs: _Readable, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
+    """`JobRepository.update` on top of the repository's own `get` and fenced `save`; `Busy`
+    (the row held by another transaction) is not retried here."""
     for attempt in stamina.retry_context(
         on=StaleJob, attempts=ATTEMPTS, timeout=None, wait_initial=WAIT_INITIAL_S,
         wait_max=WAIT_MAX_S, wait_jitter=WAIT_JITTER_S,
@@ -33,6 +34,6 @@ def update_fenced(jobs: _Readable, job_id: str, move: JobMove) -> Job | None:
             job = jobs.get(job_id)
             if not move(job):
                 return None
-            jobs.save(job)
+            jobs.save(job, wait=wait)
             return job
     raise AssertionError("unreachable: the last attempt returns or raises")

@@ -16,7 +16,7 @@ from typing import Any
 from attrs import evolve
 
 from bulkio.adapters.fenced_update import update_fenced
-from bulkio.domain.errors import Conflict, InvalidRequest, NotFound, StaleJob
+from bulkio.domain.errors import Busy, Conflict, InvalidRequest, NotFound, StaleJob
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.queries import Condition, ExportQuery
 from bulkio.domain.resources import RESOURCES, Resource
@@ -53,15 +53,22 @@ class InMemoryJobRepository:
         with self.lock:
             return copy.deepcopy(self._stored(job_id))
 
-    def save(self, job: Job) -> None:
-        """Write the job if its version is still current (else `StaleJob`); bumps the version."""
-        with self.lock:
+    def save(self, job: Job, wait: bool = True) -> None:
+        """Write the job if its version is still current (else `StaleJob`); bumps the version.
+
+        `Busy` at once when `wait` is false and a batch is being written."""
+        if not self.lock.acquire(blocking=wait):
+            raise Busy(f"job {job.id}: a batch is being written; try again shortly")
+        try:
             self.check_fence(job)
             self.write_fenced(job, [])
+        finally:
+            self.lock.release()
 
-    def update(self, job_id: str, move: JobMove) -> Job | None:
-        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times."""
-        return update_fenced(self, job_id, move)
+    def update(self, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
+        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times
+        (`Busy` as `save` says)."""
+        return update_fenced(self, job_id, move, wait)
 
     def check_fence(self, job: Job) -> None:
         """`NotFound` or `StaleJob` unless the stored job has the version `job` was read at."""

@@ -13,7 +13,9 @@
     │   └── StaleJob              the job was changed by someone else (fencing)
     ├── SourceUnreadable          the whole input cannot be read: the job fails with this reason
     ├── Unavailable               an infrastructure dependency failed (HTTP 503)
-    │   └── SchemaMissing         the database has no bulkio tables yet: run `bulkio migrate`
+    │   ├── SchemaMissing         the database has no bulkio tables yet: run `bulkio migrate`
+    │   └── Busy                  held by someone else for now (a job row being written,
+    │                             a worker running a suspect job alone): try again shortly
     └── InvalidSettings           environment variables out of type or range (lists every one)
 
 Row-level problems are not exceptions: validators return `RowError` values (see `rows.py`).
@@ -73,6 +75,10 @@ class SourceUnreadable(BulkioError):
 
 class Unavailable(BulkioError):
     """An infrastructure dependency (database, storage, queue) failed."""
+
+
+class Busy(Unavailable):
+    """What the caller needs is held by someone else for now; asking again shortly may work."""
 
 
 class TooLarge(InvalidRequest):

@@ -2,11 +2,17 @@
 
     pending ──▶ processing ──▶ completed | failed | cancelled
        │  ▲          │
-       │  └──────────┘  recover: a stale job whose worker died goes back to pending
-       └──▶ failed | cancelled
+       │  └──────────┘  hand back (stop, lost lease) or recover (its worker died)
+       ├──▶ failed | cancelled
+       └─◀─ failed      resume: a failed job runs again from its checkpoint
 
 `completed` may carry failed rows; `failed` means the job could not run at all and says why.
 Time always comes in as an argument: the model never reads a clock.
+
+Attempts count only the crashes a job may itself have caused. A claim charges one attempt up
+front (so a process that dies however early is counted); a clean hand-back refunds it. A
+worker's death is pinned on a job only when that job ran alone in its process: the others that
+ran beside it become suspects, are refunded, and run alone until they end.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ class JobKind(StrEnum):
 
 class Phase(StrEnum):
     QUEUED = "queued"
+    WAITING = "waiting"  # a dependency (database, storage, lock) is away; retried with backoff
     READING = "reading"
     WRITING = "writing"
     DONE = "done"
@@ -51,10 +58,11 @@ TRANSITIONS: Mapping[JobStatus, frozenset[JobStatus]] = {
         {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.PENDING}
     ),
     JobStatus.COMPLETED: frozenset(),
-    JobStatus.FAILED: frozenset(),
+    JobStatus.FAILED: frozenset({JobStatus.PENDING}),  # only by `resume`, asked for by a user
     JobStatus.CANCELLED: frozenset(),
 }
-TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+# Ended: no worker or sweep moves such a job again.
+TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
 @frozen
@@ -115,7 +123,12 @@ class Job:
     locked_by: str | None = None
     locked_at: datetime | None = None
     heartbeat_at: datetime | None = None
-    attempts: int = 0
+    attempts: int = 0  # crashes pinned on this job, plus one while it runs
+    runs: int = 0  # claims, whatever ended them: names one run for the fencing of its end
+    suspect: bool = False  # was running when its worker died: runs alone until it ends
+    alone: bool = False  # the current (or last) run had its process to itself
+    waiting_for: str | None = None  # the dependency the job waits for, and why
+    waiting_since: datetime | None = None  # when the current outage was first seen
     checkpoint: int = 0  # source rows whose outcome is committed; a resumed job skips them
     resumed_from: int = 0
     started_at: datetime | None = None  # the first start
@@ -126,17 +139,22 @@ class Job:
 
     # -- state machine -------------------------------------------------------------------
 
-    def _move(self, target: JobStatus, now: datetime) -> None:
-        if target not in TRANSITIONS[self.status]:
+    def _move(self, target: JobStatus, now: datetime, only_from: JobStatus | None = None) -> None:
+        if target not in TRANSITIONS[self.status] or only_from not in (None, self.status):
             raise InvalidTransition(f"job {self.id} cannot go from {self.status} to {target}")
         self.status = target
         self.updated_at = now
 
-    def start(self, worker: str, now: datetime) -> None:
-        """A worker takes the job; a recovered job resumes from its checkpoint."""
+    def start(self, worker: str, now: datetime, alone: bool = False) -> None:
+        """A worker takes the job; a recovered job resumes from its checkpoint.
+
+        The claim charges an attempt at once; `hand_back` refunds it. `alone` says the worker
+        runs no other job while it runs this one (so a crash can be pinned on it)."""
         self._move(JobStatus.PROCESSING, now)
         self.locked_by, self.locked_at, self.heartbeat_at = worker, now, now
         self.attempts += 1
+        self.runs += 1
+        self.alone = alone
         self.resumed_from = self.checkpoint
         self.started_at = self.started_at or now
         self.run_started_at = now
@@ -153,6 +171,7 @@ class Job:
         c.processed += outcome.rows
         c.bytes = max(c.bytes, outcome.bytes_read)
         self.checkpoint += outcome.rows
+        self.waiting_for = self.waiting_since = None
         self.error_count += len(errors)
         room = INLINE_ERRORS - len(self.errors)
         if room > 0:
@@ -161,14 +180,31 @@ class Job:
         self.phase = Phase.WRITING
 
     def record_export(self, rows: int, bytes_written: int, now: datetime) -> None:
-        self.counters.exported += rows
-        self.counters.processed += rows
+        """Count `rows` exported by this run; an export run again starts its count afresh but
+        shows no fewer rows than the run before it had reached (the counts never go back)."""
+        self.counters.exported = max(self.counters.exported, rows)
+        self.counters.processed = max(self.counters.processed, rows)
         self.counters.bytes = bytes_written
+        self.waiting_for = self.waiting_since = None
         self.heartbeat_at = self.updated_at = now
         self.phase = Phase.WRITING
 
     def heartbeat(self, now: datetime) -> None:
         self.heartbeat_at = self.updated_at = now
+
+    def wait_for(self, dependency: str, now: datetime) -> None:
+        """A dependency is away: the running job says so and keeps its place (and its lease)
+        while its worker retries; `waiting_since` keeps the start of the outage."""
+        if self.status is not JobStatus.PROCESSING:
+            raise InvalidTransition(f"job {self.id} is {self.status}, not waiting in a run")
+        self.waiting_for = dependency
+        self.waiting_since = self.waiting_since or now
+        self.phase = Phase.WAITING
+        self.heartbeat_at = self.updated_at = now
+
+    def waited(self, now: datetime) -> timedelta:
+        """How long the current outage has lasted (zero when there is none)."""
+        return now - self.waiting_since if self.waiting_since else timedelta(0)
 
     def warn(self, message: str) -> None:
         """Keep a warning once; a file with endless odd columns stops adding them at a limit."""
@@ -185,7 +221,13 @@ class Job:
         self._finish(now)
 
     def fail(self, reason: str, now: datetime) -> None:
+        """End the job for good with `reason`; one that wrote rows says how many, and how to
+        go on from there."""
         self._move(JobStatus.FAILED, now)
+        done = self.checkpoint if self.kind is JobKind.IMPORT else 0
+        if done:
+            reason = (f"{reason} ({done} rows were processed before it stopped; "
+                      f"resume the job to continue after row {done})")
         self.failure = reason
         self._finish(now)
 
@@ -193,9 +235,30 @@ class Job:
         self._move(JobStatus.CANCELLED, now)
         self._finish(now)
 
+    def hand_back(self, now: datetime) -> None:
+        """Back to pending from a run that stopped cleanly (the worker is stopping, its lease
+        lapsed): the run's attempt is refunded, and the next one resumes from the checkpoint."""
+        self._move(JobStatus.PENDING, now, only_from=JobStatus.PROCESSING)
+        self.attempts -= 1
+        self._release()
+
     def recover(self, now: datetime) -> None:
-        """Back to pending after its worker died; it will resume from the checkpoint."""
-        self._move(JobStatus.PENDING, now)
+        """Back to pending after its worker died. The crash counts against this job only if it
+        ran alone; otherwise its attempt is refunded and it becomes a suspect, run alone next."""
+        self._move(JobStatus.PENDING, now, only_from=JobStatus.PROCESSING)
+        if not self.alone:
+            self.attempts -= 1
+            self.suspect = True
+        self._release()
+
+    def resume(self, now: datetime) -> None:
+        """Run a failed job again from its checkpoint, with its attempts counted afresh."""
+        self._move(JobStatus.PENDING, now, only_from=JobStatus.FAILED)
+        self.attempts, self.failure, self.completed_at = 0, None, None
+        self.waiting_for = self.waiting_since = None
+        self._release()
+
+    def _release(self) -> None:
         self.locked_by = self.locked_at = None
         self.phase = Phase.QUEUED
 
@@ -207,6 +270,8 @@ class Job:
     def _finish(self, now: datetime) -> None:
         self.completed_at = now
         self.locked_by = self.locked_at = None
+        self.waiting_for = self.waiting_since = None
+        self.counters.total = max(self.counters.total, self.counters.processed)
         self.phase = Phase.DONE
 
     # -- derived views -------------------------------------------------------------------

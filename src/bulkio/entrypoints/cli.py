@@ -160,6 +160,19 @@ def show(job_id: str) -> None:
 
 @main.command()
 @click.argument("job_id")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--no-wait", is_flag=True, help="return once the job is queued again")
+def resume(job_id: str, quiet: bool, no_wait: bool) -> None:
+    """Run a failed job again: an import goes on after its last committed batch."""
+    with _open() as bio:
+        job = bio.resume(job_id)
+        console.print(f"job {job.id} resumed after row {job.checkpoint:,}")
+        if not no_wait:
+            sys.exit(_summary(_follow(bio, job, quiet)))
+
+
+@main.command()
+@click.argument("job_id")
 @click.option("--format", "-f", "fmt", default="csv", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def errors(job_id: str, fmt: str, output: Path | None) -> None:

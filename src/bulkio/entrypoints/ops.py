@@ -46,6 +46,7 @@ def sweep() -> None:
         report = container.maintenance().run_once()
         done = report.sweep
         click.echo(f"recovered {done.recovered}, failed {done.failed}, requeued {done.requeued}, "
-                   f"keys expired {report.keys_purged}, export files deleted {report.files_deleted}")
+                   f"skipped {done.skipped} (locked), keys expired {report.keys_purged}, "
+                   f"export files deleted {report.files_deleted}")
     finally:
         container.shutdown_resources()

@@ -59,7 +59,9 @@ def job(job: Job, now: datetime, download_url: str | None = None) -> dict[str, A
                         "durationMs": m.duration_ms},
         })
     shown.update({
-        "failureReason": job.failure, "attempts": job.attempts,
+        "failureReason": job.failure, "attempts": job.attempts, "runs": job.runs,
+        "suspect": job.suspect, "waitingFor": job.waiting_for,
+        "waitingSince": iso(job.waiting_since),
         "startedAt": iso(job.started_at), "completedAt": iso(job.completed_at),
         "createdAt": iso(job.created_at), "updatedAt": iso(job.updated_at),
     })

@@ -8,9 +8,12 @@ Dramatiq's options, chosen on purpose:
 - `time_limit` 6 h: a 1M-row import outlives Dramatiq's 10-minute default; a dead worker is
   found by its lapsed lease (JOB_STALE_LOCK_THRESHOLD_MS), not by this limit.
 - no `max_age`: it counts from the first enqueue, so a recovered job's message would be dropped.
-- retries with backoff: the runner re-raises `Unavailable` (database, S3 or Redis away) after
-  putting the job back to pending. A redelivery after a crash is not a retry: the attempt limit
-  lives in the database (JOB_MAX_ATTEMPTS), and the optimistic claim drops duplicate messages.
+- retries with backoff, for `Unavailable` only (`retry_when`): the runner raises it when a job
+  should be tried again later (a dependency away before the claim, a hand-over, a suspect job
+  that must wait for an idle worker). Other errors are not retried: the runner has recorded
+  them on the job. A redelivery after a crash is not a retry: the attempt limit lives in the
+  database (JOB_MAX_ATTEMPTS), and the optimistic claim drops duplicate messages. An outage
+  during a run is waited out by the runner itself, which keeps the job.
 """
 
 from __future__ import annotations
@@ -24,15 +27,21 @@ import dramatiq
 
 from bulkio.container import Container
 from bulkio.services.maintenance import Maintenance
+from bulkio.domain.errors import Unavailable
 
 QUEUE = "bulkio"
 ACTOR = "run_job"
 TIME_LIMIT_MS = 6 * 60 * 60 * 1000
-MAX_RETRIES = 5
+MAX_RETRIES = 30  # at the 60 s cap, about half an hour; the sweep re-sends after that
 MIN_BACKOFF_MS, MAX_BACKOFF_MS = 1_000, 60_000
 IDLE_POLL_MS = 200  # how long a consumer blocks on an empty queue: also the stop latency
 
 log = logging.getLogger("bulkio.worker")
+
+
+def retry_when(retries: int, exception: BaseException) -> bool:
+    """Dramatiq's retry rule: retry what may pass (`Unavailable`), a bounded number of times."""
+    return isinstance(exception, Unavailable) and retries < MAX_RETRIES
 
 
 def declare(broker: Any, container: Container) -> Any:
@@ -43,7 +52,7 @@ def declare(broker: Any, container: Container) -> Any:
 
     return dramatiq.actor(
         run_job, broker=broker, actor_name=ACTOR, queue_name=QUEUE, time_limit=TIME_LIMIT_MS,
-        max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS,
+        retry_when=retry_when, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS,
     )
 
 

@@ -38,14 +38,18 @@ class JobRepository(Protocol):
     def get(self, job_id: str) -> Job:
         """The job with this id, or `NotFound`."""
 
-    def save(self, job: Job) -> None:
-        """Write the job if nobody changed it since it was read (else `StaleJob`); bumps version."""
+    def save(self, job: Job, wait: bool = True) -> None:
+        """Write the job if nobody changed it since it was read (else `StaleJob`); bumps version.
 
-    def update(self, job_id: str, move: JobMove) -> Job | None:
+        Waits a short, bounded time for a job another transaction is writing, or not at all
+        when `wait` is false; then raises `Busy`."""
+
+    def update(self, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
         """Read the job, apply `move`, save it fenced: the one way to change a job someone else
         may be writing. A `StaleJob` reads afresh and applies `move` again, a bounded number of
         times (each retry logged), then propagates. Returns the saved job, or None when `move`
-        declined; whatever else `move` raises (`InvalidTransition`) propagates at once."""
+        declined; whatever else `move` raises (`InvalidTransition`) propagates at once, and so
+        does `Busy` (the row held past the lock timeout, or at all when `wait` is false)."""
 
     def list(self, query: JobFilter) -> Sequence[Job]:
         """Jobs newest first, filtered, one page."""

@@ -35,40 +35,49 @@ class ExportPipeline:
     def run(self, job: Job, stopping: Callable[[], bool] = never) -> None:
         """Write the export file to storage; leaves the job completed with its key.
 
-        An export has no checkpoint: a recovered one starts again, its partial file discarded."""
+        An export has no checkpoint: a recovered one starts again, its partial file discarded;
+        its shown counts do not go back meanwhile (see `Job.record_export`)."""
         query = ExportQuery.build(resource_named(job.resource), job.filters, job.fields)
-        job.counters = Counters(total=self._records.count(query))
+        shown = max(job.counters.exported, job.counters.processed)
+        job.counters = Counters(total=self._records.count(query), exported=shown, processed=shown)
         job.heartbeat(self._clock.now())
         self._jobs.save(job)
         fmt = Format(job.format)
         key = f"exports/{job.id}.{extension(fmt)}"
-        counted = self._count(job, self._records.stream(query, self._settings.batch_size), stopping)
-        size = self._storage.put(key, self._measure(job, encode(counted, fmt, query.columns)))
+        run = _Run()
+        counted = self._count(job, self._records.stream(query, self._settings.batch_size),
+                              stopping, run)
+        size = self._storage.put(key, self._measure(run, encode(counted, fmt, query.columns)))
         now = self._clock.now()
-        job.record_export(0, size, now)
+        job.record_export(run.rows, size, now)
+        job.counters.exported = job.counters.processed = run.rows  # this run's file, exactly
         job.complete(now, result_key=key, expires_at=now + self._settings.export_ttl)
         self._jobs.save(job)
 
     def _count(self, job: Job, records: Iterable[Mapping[str, Any]],
-               stopping: Callable[[], bool]) -> Iterator[Mapping[str, Any]]:
+               stopping: Callable[[], bool], run: _Run) -> Iterator[Mapping[str, Any]]:
         every = self._settings.heartbeat_every_rows
-        pending = 0
         for record in records:
             yield record
-            pending += 1
-            if pending == every:
-                job.record_export(pending, job.counters.bytes, self._clock.now())
+            run.rows += 1
+            if run.rows % every == 0:
+                job.record_export(run.rows, run.bytes, self._clock.now())
                 self._jobs.save(job)  # fenced: a cancelled job stops here
-                pending = 0
                 if stopping():
                     raise WorkerStopping(job.id)  # storage discards the unfinished file
-        job.counters.exported += pending
-        job.counters.processed += pending
 
-    def _measure(self, job: Job, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    def _measure(self, run: _Run, chunks: Iterable[bytes]) -> Iterator[bytes]:
         for chunk in chunks:
-            job.counters.bytes += len(chunk)
+            run.bytes += len(chunk)
             yield chunk
+
+
+class _Run:
+    """What one run of an export has written so far."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.bytes = 0
 
 
 class ExportStreamer:

@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from bulkio.domain.errors import NotFound
+from bulkio.domain.errors import NotFound, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
 from bulkio.formats import Format, encode_error_report
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobFilter, JobRepository
+from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
 
 
 class JobService:
     """Queries and commands on existing jobs."""
 
-    def __init__(self, jobs: JobRepository, storage: FileStorage, clock: Clock) -> None:
-        self._jobs, self._storage, self._clock = jobs, storage, clock
+    def __init__(self, jobs: JobRepository, storage: FileStorage, clock: Clock,
+                 queue: JobQueue) -> None:
+        self._jobs, self._storage, self._clock, self._queue = jobs, storage, clock, queue
 
     def get(self, job_id: str, kind: JobKind | None = None) -> Job:
         job = self._jobs.get(job_id)
@@ -41,6 +43,24 @@ class JobService:
         cancelled = self._jobs.update(job_id, cancel)
         assert cancelled is not None  # the move never declines
         return cancelled
+
+    def resume(self, job_id: str, kind: JobKind | None = None) -> Job:
+        """Run a failed job again: an import continues after its last committed batch, an
+        export starts again. `InvalidTransition` unless the job failed; `Busy` if its row is
+        held past the lock timeout."""
+        self.get(job_id, kind)
+
+        def resume(job: Job) -> bool:
+            job.resume(self._clock.now())
+            return True
+
+        job = self._jobs.update(job_id, resume)
+        assert job is not None  # the move never declines
+        try:
+            self._queue.enqueue_run(job.id)
+        except Unavailable:
+            pass  # the job is pending: the sweep sends it once the queue answers
+        return job
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         self.get(job_id)

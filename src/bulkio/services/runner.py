@@ -1,23 +1,34 @@
-"""Running a job: take the lease, claim the job, run its pipeline, record how it ended."""
+"""Running a job: take the lease, claim the job, run its pipeline, record how it ended.
+
+How a run ends decides what it costs the job (see `bulkio.domain.jobs`):
+- done, or a bad file: the job completes or fails with the reason;
+- the worker stops (SIGTERM) or its lease lapses: the job is handed back, its attempt refunded;
+- a dependency is away (`Unavailable`): the run keeps the job, shows what it waits for, and
+  retries with backoff until the outage ends or outlasts `JobSettings.outage_deadline`;
+- the process dies: the sweep finds the job stale and pins the crash on it only if it ran alone.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bulkio.domain.errors import InvalidRequest, SourceUnreadable, StaleJob, Unavailable
+from bulkio.domain.errors import Busy, InvalidRequest, SourceUnreadable, StaleJob, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
-from bulkio.ports.lock import JobLock
+from bulkio.ports.lock import JobLock, Lease
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.importing import ImportPipeline, LeaseLost, WorkerStopping
+from bulkio.services.occupancy import Occupancy
 from bulkio.services.settings import JobSettings
 
 log = logging.getLogger("bulkio.runner")
+
+MAX_REASON = 500  # characters of a dependency's error kept in `waiting_for`
 
 
 def job_metrics(job: Job, now: datetime) -> str:
@@ -28,13 +39,20 @@ def job_metrics(job: Job, now: datetime) -> str:
         "status": job.status, "rows": c.processed, "created": c.created, "updated": c.updated,
         "skipped": c.skipped, "failed": c.failed, "exported": c.exported, "bytes": c.bytes,
         "rows_per_second": m.rows_per_second, "error_rate": m.error_rate,
-        "duration_ms": m.duration_ms, "attempts": job.attempts,
+        "duration_ms": m.duration_ms, "attempts": job.attempts, "runs": job.runs,
     }
     return " ".join(f"{key}={value}" for key, value in fields.items())
 
 
+def backoff_cap(settings: JobSettings) -> float:
+    """The longest pause between two tries while waiting out an outage: short enough that the
+    waiting run's heartbeats keep the sweep from taking the job for dead."""
+    first = settings.outage_first_pause_s
+    return max(first, min(30.0, settings.stale_after.total_seconds() / 4))
+
+
 class JobRunner:
-    """Runs jobs by id; safe to call for any id any number of times, from any worker."""
+    """Runs jobs by id; safe to call for any id any number of times, from any worker thread."""
 
     def __init__(self, jobs: JobRepository, lock: JobLock, clock: Clock, imports: ImportPipeline,
                  exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings) -> None:
@@ -42,6 +60,7 @@ class JobRunner:
         self._imports, self._exports, self._fetcher = imports, exports, fetcher
         self._settings = settings
         self._stopping = threading.Event()
+        self._occupancy = Occupancy()
 
     def stop(self) -> None:
         """Ask running jobs to stop after their current batch; they go back to pending and
@@ -49,44 +68,25 @@ class JobRunner:
         self._stopping.set()
 
     def run(self, job_id: str) -> None:
-        """Run the job if it is pending and nobody else holds it; otherwise do nothing."""
+        """Run the job if it is pending and nobody else holds it; otherwise do nothing.
+
+        Raises `Unavailable` when the job should be tried again later (the queue retries with
+        backoff): a dependency failed before the claim, the job was handed back, or it is a
+        suspect and this process is busy (`Busy`)."""
         with self._lock.hold(job_id, self._settings.worker_id) as lease:
             if lease is None:
                 self._held_elsewhere(job_id)
                 return
-            job = self._claim(job_id)
-            if job is None:
+            job = self._jobs.get(job_id)
+            if job.status is not JobStatus.PENDING:
                 return
-            log.info("job %s: attempt %d taken by %s, starting after row %d",
-                     job_id, job.attempts, self._settings.worker_id, job.resumed_from)
-            try:
-                if job.kind is JobKind.IMPORT:
-                    self._fetcher.ensure_local(job)
-                    self._imports.run(job, lease, self._stopping.is_set)
-                else:
-                    self._exports.run(job, self._stopping.is_set)
-                log.info("job %s: attempt %d %s", job_id, job.attempts, job.status)
-                log.info("%s", job_metrics(job, self._clock.now()))
-            except WorkerStopping:
-                self._end(job, lambda j: j.recover(self._clock.now()))
-                raise Unavailable(f"job {job_id} paused: this worker is stopping") from None
-            except StaleJob:
-                log.warning("job %s was taken over or cancelled; this worker stops", job_id)
-            except LeaseLost:
-                # The lock said so, perhaps only because Redis blinked: hand the job back (unless
-                # another attempt has it already) and let the queue retry.
-                self._end(job, lambda j: j.recover(self._clock.now()))
-                raise Unavailable(f"job {job_id}: the lease was lost; retrying") from None
-            except (SourceUnreadable, InvalidRequest) as err:
-                why = str(err)
-                self._end(job, lambda j: j.fail(why, self._clock.now()))
-            except Unavailable:
-                self._end(job, lambda j: j.recover(self._clock.now()))
-                raise  # the queue retries with backoff
-            except Exception as err:
-                log.exception("job %s failed unexpectedly", job_id)
-                reason = f"internal error: {type(err).__name__}: {err}"
-                self._end(job, lambda j: j.fail(reason, self._clock.now()))
+            with self._occupancy.enter(job_id, alone=job.suspect) as admitted:
+                if not admitted:
+                    raise Busy(f"job {job_id} must run alone and this worker is busy; "
+                               "it is sent again later")
+                claimed = self._claim(job_id, job.suspect)
+                if claimed is not None:
+                    self._run_claimed(claimed, lease)
 
     def _held_elsewhere(self, job_id: str) -> None:
         """A busy job needs nothing more; a pending one is locked by a holder that died and
@@ -95,26 +95,117 @@ class JobRunner:
             raise Unavailable(f"job {job_id} is pending but still locked: retry after the lease")
         log.info("job %s is held by another worker", job_id)
 
-    def _claim(self, job_id: str) -> Job | None:
+    def _claim(self, job_id: str, suspect: bool) -> Job | None:
         def claim(job: Job) -> bool:
-            if job.status is not JobStatus.PENDING:
-                return False  # another worker claimed it first, or it ended
+            if job.status is not JobStatus.PENDING or job.suspect != suspect:
+                return False  # another worker claimed it first, it ended, or it changed
             now = self._clock.now()
             if job.attempts >= self._settings.max_attempts:
-                job.fail(f"gave up after {job.attempts} attempts: the job kept stopping its "
-                         "worker", now)
+                job.fail(f"gave up after {job.attempts} attempts: each time it ran alone, its "
+                         "worker stopped responding (crashed, was killed or froze) while "
+                         "running it", now)
             else:
-                job.start(self._settings.worker_id, now)
+                job.start(self._settings.worker_id, now, alone=suspect)
             return True
 
         job = self._jobs.update(job_id, claim)
-        return job if job is not None and job.status is JobStatus.PROCESSING else None
+        if job is None:
+            return None
+        if job.status is not JobStatus.PROCESSING:
+            log.warning("job %s: %s", job.id, job.failure)
+            return None
+        log.info("job %s: attempt %d (run %d%s) taken by %s, starting after row %d", job.id,
+                 job.attempts, job.runs, ", alone: a suspect" if job.alone else "",
+                 self._settings.worker_id, job.resumed_from)
+        return job
+
+    def _run_claimed(self, job: Job, lease: Lease) -> None:
+        stopping = self._stopping.is_set
+        pause = self._settings.outage_first_pause_s
+        while True:
+            try:
+                if job.kind is JobKind.IMPORT:
+                    self._fetcher.ensure_local(job)
+                    self._imports.run(job, lease, stopping)
+                else:
+                    self._exports.run(job, stopping)
+                log.info("job %s: attempt %d %s", job.id, job.attempts, job.status)
+                log.info("%s", job_metrics(job, self._clock.now()))
+                return
+            except WorkerStopping:
+                self._end(job, lambda j: j.hand_back(self._clock.now()))
+                raise Unavailable(f"job {job.id} paused: this worker is stopping") from None
+            except StaleJob:
+                log.warning("job %s was taken over or cancelled; this worker stops", job.id)
+                return
+            except LeaseLost:
+                # The lock said so, perhaps only because Redis blinked: hand the job back (unless
+                # another run has it already) and let the queue retry.
+                self._end(job, lambda j: j.hand_back(self._clock.now()))
+                raise Unavailable(f"job {job.id}: the lease was lost; retrying") from None
+            except (SourceUnreadable, InvalidRequest) as err:
+                why = str(err)
+                self._end(job, lambda j: j.fail(why, self._clock.now()))
+                return
+            except Unavailable as err:
+                fresh, pause = self._wait_out(job, err, lease, pause)
+                if fresh is None:
+                    return
+                job = fresh
+            except Exception as err:
+                log.exception("job %s failed unexpectedly", job.id)
+                reason = f"internal error: {type(err).__name__}: {err}"
+                self._end(job, lambda j: j.fail(reason, self._clock.now()))
+                return
+
+    def _wait_out(self, claimed: Job, err: Unavailable, lease: Lease,
+                  delay: float) -> tuple[Job | None, float]:
+        """Keep the job through an outage: show what it waits for, pause `delay` seconds (then
+        twice as long, up to a cap), and return a fresh copy of it to run again once the
+        database answers, with the next pause. None when the job is no longer this run's, or
+        failed because the outage outlasted the deadline."""
+        first_seen = self._clock.now()
+        reason = str(err)[:MAX_REASON]
+        cap = backoff_cap(self._settings)
+        while True:
+            now = self._clock.now()
+            fresh: Job | None = None
+            lease.renew()  # best effort: the fenced writes decide whether the run still owns it
+            try:
+                fresh = self._jobs.get(claimed.id)
+                if not _same_run(fresh, claimed):
+                    log.warning("job %s was taken over or cancelled while waiting", claimed.id)
+                    return None, delay
+                # The stored job knows when this outage began (a committed batch ends one).
+                if fresh.waiting_since is None:
+                    delay = self._settings.outage_first_pause_s
+                first_seen = fresh.waiting_since or now
+                if now - first_seen < self._settings.outage_deadline:
+                    fresh.wait_for(reason, now)
+                    self._jobs.save(fresh)
+            except StaleJob:
+                fresh = None  # a cancel or a sweep moved it: look again after the pause
+            except Unavailable as again:
+                fresh, reason = None, str(again)[:MAX_REASON]
+            if now - first_seen >= self._settings.outage_deadline:
+                why = (f"gave up waiting after {_minutes(self._settings.outage_deadline)}: "
+                       f"{reason}")
+                self._end(claimed, lambda j: j.fail(why, self._clock.now()))
+                return None, delay
+            log.warning("job %s waits for a dependency (%s); trying again in %.1fs",
+                        claimed.id, reason, delay)
+            if self._stopping.wait(delay):
+                self._end(claimed, lambda j: j.hand_back(self._clock.now()))
+                raise Unavailable(f"job {claimed.id} paused: this worker is stopping") from None
+            delay = min(delay * 2, cap)
+            if fresh is not None:
+                return fresh, delay
 
     def _end(self, claimed: Job, move: Callable[[Job], None]) -> None:
-        """Apply a final move to the freshest copy of the job, if this attempt still owns it."""
+        """Apply a final move to the freshest copy of the job, if this run still owns it."""
         def end(job: Job) -> bool:
-            if job.status is not JobStatus.PROCESSING or job.attempts != claimed.attempts:
-                return False  # cancelled, or recovered and taken over by another attempt
+            if not _same_run(job, claimed):
+                return False  # cancelled, or recovered and taken over by another run
             move(job)
             return True
 
@@ -123,3 +214,12 @@ class JobRunner:
         except StaleJob:
             log.warning("job %s keeps changing under this worker; the sweep will settle it",
                         claimed.id)
+
+
+def _same_run(stored: Job, claimed: Job) -> bool:
+    return stored.status is JobStatus.PROCESSING and stored.runs == claimed.runs
+
+
+def _minutes(span: timedelta) -> str:
+    seconds = span.total_seconds()
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"

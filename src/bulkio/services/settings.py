@@ -17,4 +17,8 @@ class JobSettings:
     export_ttl: timedelta = timedelta(hours=24)
     max_upload_bytes: int = 2 * 1024**3
     heartbeat_every_rows: int = 10_000
+    # A dependency away for longer than this (counted from the first failure, across retries)
+    # fails the job; shorter outages are waited out with backoff, the job still claimed.
+    outage_deadline: timedelta = timedelta(minutes=30)
+    outage_first_pause_s: float = 0.5  # the first pause of that backoff; it doubles each time
     worker_id: str = "worker"

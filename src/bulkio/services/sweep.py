@@ -1,4 +1,10 @@
-"""The sweep: recover jobs whose worker died and re-send jobs whose message was lost."""
+"""The sweep: recover jobs whose worker died and re-send jobs whose message was lost.
+
+Any number of processes sweep at once. Each change is a fenced write that does not wait for a
+row another transaction holds (a worker frozen inside its batch): the sweep skips that job and
+goes on, so one frozen worker cannot hold up the recovery of the others. A pending job is
+re-sent by the one sweep that wins the write marking it sent, once per `requeue_after`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from datetime import datetime
 
 from attrs import frozen
 
+from bulkio.domain.errors import Busy
 from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
@@ -21,6 +28,7 @@ class SweepReport:
     recovered: int = 0
     failed: int = 0
     requeued: int = 0
+    skipped: int = 0  # stale jobs whose row another transaction held: tried again next sweep
 
 
 class Sweeper:
@@ -33,22 +41,55 @@ class Sweeper:
     def sweep(self, requeue_all_pending: bool = False) -> SweepReport:
         """Recover stale jobs; enqueue pending ones that waited too long (or all of them)."""
         now = self._clock.now()
-        recovered = failed = requeued = 0
+        recovered = failed = requeued = skipped = 0
         for found in self._jobs.find(JobStatus.PROCESSING, limit=1000):
-            job = self._jobs.update(found.id, lambda job: self._settle_stale(job, now))
+            if not found.is_stale(now, self._settings.stale_after):
+                continue
+            try:
+                job = self._jobs.update(found.id, lambda job: self._settle_stale(job, now),
+                                        wait=False)
+            except Busy:
+                skipped += 1
+                log.warning("stale job %s is locked by a transaction that does not end "
+                            "(a frozen worker?); skipped until the database ends it", found.id)
+                continue
             if job is None:
-                continue  # not stale, or not stale any more
+                continue  # not stale any more
             if job.status is JobStatus.PENDING:
                 recovered += 1
                 self._queue.enqueue_run(job.id)
             else:
                 failed += 1
-            log.warning("stale job %s: %s", job.id, job.status)
-        for job in self._jobs.find(JobStatus.PENDING, limit=1000):
-            if requeue_all_pending or now - job.updated_at > self._settings.requeue_after:
+            log.warning("stale job %s: %s%s", job.id, job.status,
+                        " (a suspect: it runs alone next)" if job.suspect else "")
+        for found in self._jobs.find(JobStatus.PENDING, limit=1000):
+            if not (requeue_all_pending or self._waited_too_long(found, now)):
+                continue
+            mark = self._mark_sent_all if requeue_all_pending else self._mark_sent_if_due
+            try:
+                job = self._jobs.update(found.id, lambda job: mark(job, now), wait=False)
+            except Busy:
+                continue  # a worker is claiming it
+            if job is not None:
                 self._queue.enqueue_run(job.id)
                 requeued += 1
-        return SweepReport(recovered, failed, requeued)
+        return SweepReport(recovered, failed, requeued, skipped)
+
+    def _waited_too_long(self, job: Job, now: datetime) -> bool:
+        return now - job.updated_at > self._settings.requeue_after
+
+    def _mark_sent_if_due(self, job: Job, now: datetime) -> bool:
+        """Only the sweep whose write wins re-sends the job; the others then find it fresh."""
+        if job.status is not JobStatus.PENDING or not self._waited_too_long(job, now):
+            return False
+        job.heartbeat(now)
+        return True
+
+    def _mark_sent_all(self, job: Job, now: datetime) -> bool:
+        if job.status is not JobStatus.PENDING:
+            return False
+        job.heartbeat(now)
+        return True
 
     def _settle_stale(self, job: Job, now: datetime) -> bool:
         if not job.is_stale(now, self._settings.stale_after):
@@ -56,5 +97,5 @@ class Sweeper:
         if self._settings.restart_stale:
             job.recover(now)
         else:
-            job.fail("the worker stopped responding", now)
+            job.fail("its worker stopped responding (crashed, was killed or froze)", now)
         return True

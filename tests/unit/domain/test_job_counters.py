@@ -77,8 +77,8 @@ def test_total_is_the_processed_rows_when_an_import_completes() -> None:
 
 def test_total_is_the_exported_rows_when_an_export_completes() -> None:
     job = started(JobKind.EXPORT)
-    job.record_export(rows=250, bytes_written=10_000, now=seconds(1))
-    job.record_export(rows=50, bytes_written=12_000, now=seconds(2))
+    job.record_export(rows=250, bytes_written=10_000, now=seconds(1))  # the run's rows so far
+    job.record_export(rows=300, bytes_written=12_000, now=seconds(2))
     job.complete(seconds(2))
     c = job.counters
     assert (c.total, c.exported, c.processed, c.bytes) == (300, 300, 300, 12_000)

@@ -14,13 +14,30 @@ from bulkio.domain.jobs import TERMINAL, TRANSITIONS, Job, JobKind, JobStatus, P
 T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 LATER = T0 + timedelta(seconds=5)
 
-VERBS: dict[JobStatus, Callable[[Job, datetime], None]] = {
+Verb = Callable[[Job, datetime], None]
+VERBS: dict[JobStatus, Verb] = {
     JobStatus.PROCESSING: lambda job, now: job.start("worker-1", now),
     JobStatus.COMPLETED: lambda job, now: job.complete(now),
     JobStatus.FAILED: lambda job, now: job.fail("file is not valid JSON", now),
     JobStatus.CANCELLED: lambda job, now: job.cancel(now),
     JobStatus.PENDING: lambda job, now: job.recover(now),
 }
+# Back to pending has three verbs: two from a run (its worker died; it stopped cleanly) and one
+# from a failure (a user resumes the job).
+TO_PENDING: dict[str, Verb] = {
+    "recover": lambda job, now: job.recover(now),
+    "hand_back": lambda job, now: job.hand_back(now),
+    "resume": lambda job, now: job.resume(now),
+}
+FROM: dict[str, JobStatus] = {
+    "recover": JobStatus.PROCESSING, "hand_back": JobStatus.PROCESSING, "resume": JobStatus.FAILED,
+}
+
+
+def verb(source: JobStatus, target: JobStatus) -> Verb:
+    if target is JobStatus.PENDING and source is JobStatus.FAILED:
+        return TO_PENDING["resume"]
+    return VERBS[target]
 PAIRS = list(itertools.product(JobStatus, JobStatus))
 ALLOWED = [(a, b) for a, b in PAIRS if b in TRANSITIONS[a]]
 FORBIDDEN = [(a, b) for a, b in PAIRS if b not in TRANSITIONS[a]]
@@ -40,7 +57,8 @@ def test_table_is_the_documented_one_when_read() -> None:
         JobStatus.PENDING: {JobStatus.PROCESSING, JobStatus.FAILED, JobStatus.CANCELLED},
         JobStatus.PROCESSING: {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED,
                                JobStatus.PENDING},
-        JobStatus.COMPLETED: set(), JobStatus.FAILED: set(), JobStatus.CANCELLED: set(),
+        JobStatus.COMPLETED: set(), JobStatus.FAILED: {JobStatus.PENDING},
+        JobStatus.CANCELLED: set(),
     }
     assert TERMINAL == {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}
 
@@ -48,7 +66,7 @@ def test_table_is_the_documented_one_when_read() -> None:
 @pytest.mark.parametrize(("source", "target"), ALLOWED, ids=[f"{a}->{b}" for a, b in ALLOWED])
 def test_job_moves_when_the_transition_is_allowed(source: JobStatus, target: JobStatus) -> None:
     job = job_in(source)
-    VERBS[target](job, LATER)
+    verb(source, target)(job, LATER)
     assert job.status is target
     assert job.updated_at == LATER
 
@@ -57,18 +75,28 @@ def test_job_moves_when_the_transition_is_allowed(source: JobStatus, target: Job
 def test_job_refuses_to_move_when_the_transition_is_forbidden(source: JobStatus, target: JobStatus) -> None:
     job = job_in(source)
     with pytest.raises(InvalidTransition, match=f"cannot go from {source} to {target}"):
-        VERBS[target](job, LATER)
+        verb(source, target)(job, LATER)
     assert job.status is source
     assert job.updated_at == T0
 
 
 @pytest.mark.parametrize("status", sorted(TERMINAL))
-def test_terminal_job_has_no_exit_when_finished(status: JobStatus) -> None:
-    assert TRANSITIONS[status] == frozenset()
+def test_terminal_job_has_no_exit_but_a_resume_when_finished(status: JobStatus) -> None:
+    assert TRANSITIONS[status] <= {JobStatus.PENDING}
     assert job_in(status).is_terminal
-    for verb in VERBS.values():
+    for move in [*VERBS.values(), TO_PENDING["hand_back"]]:
         with pytest.raises(InvalidTransition):
-            verb(job_in(status), LATER)
+            move(job_in(status), LATER)
+
+
+@pytest.mark.parametrize(("name", "source"), [
+    (name, source) for name in TO_PENDING for source in JobStatus if source is not FROM[name]])
+def test_each_way_back_to_pending_refuses_when_the_job_is_not_where_it_starts(
+        name: str, source: JobStatus) -> None:
+    job = job_in(source)
+    with pytest.raises(InvalidTransition):
+        TO_PENDING[name](job, LATER)
+    assert job.status is source
 
 
 def test_invalid_transition_is_a_conflict_when_caught_by_the_caller() -> None:
@@ -90,7 +118,7 @@ def test_start_resumes_from_the_checkpoint_when_the_job_was_recovered() -> None:
     assert (job.status, job.locked_by, job.locked_at, job.phase) == (
         JobStatus.PENDING, None, None, Phase.QUEUED)
     job.start("worker-2", T0 + timedelta(minutes=11))
-    assert (job.attempts, job.resumed_from, job.locked_by) == (2, 3000, "worker-2")
+    assert (job.runs, job.resumed_from, job.locked_by) == (2, 3000, "worker-2")
     assert job.started_at == T0  # the job started once, whatever the attempts
 
 

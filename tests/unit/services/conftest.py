@@ -70,7 +70,7 @@ class World:
 
     @property
     def service(self) -> JobService:
-        return JobService(self.jobs, self.storage, self.clock)
+        return JobService(self.jobs, self.storage, self.clock, self.queue)
 
     @property
     def sweeper(self) -> Sweeper:

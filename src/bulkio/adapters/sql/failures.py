@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from bulkio.domain.errors import Conflict, Unavailable
+from bulkio.domain.errors import Busy, Conflict, Unavailable
 
 # Deadlock and serialization failure: the transaction lost a race and may simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+LOCK_NOT_AVAILABLE = "55P03"  # NOWAIT found the row locked, or lock_timeout ran out
 
 
 def sqlstate(err: sa.exc.DBAPIError) -> str | None:
@@ -26,4 +27,7 @@ def database_errors() -> Iterator[None]:
     except sa.exc.IntegrityError as err:
         raise Conflict(f"the write breaks a database constraint: {err.orig}") from err
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        if sqlstate(err) == LOCK_NOT_AVAILABLE:
+            raise Busy("the job is locked by another transaction (a worker writing a batch, "
+                       "or one that stopped responding); try again shortly") from err
         raise Unavailable(f"the database failed: {err.orig}") from err

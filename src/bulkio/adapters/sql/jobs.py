@@ -40,11 +40,20 @@ def write_fenced(conn: sa.Connection, job: Job) -> None:
     raise StaleJob(f"job {job.id} is at version {found}, not {job.version}: changed by someone else")
 
 
-class SqlJobRepository:
-    """`JobRepository` on SQLAlchemy Core: PostgreSQL or SQLite."""
+LOCK_TIMEOUT_MS = 2000
 
-    def __init__(self, engine: sa.Engine) -> None:
+
+class SqlJobRepository:
+    """`JobRepository` on SQLAlchemy Core: PostgreSQL or SQLite.
+
+    On PostgreSQL a `save` waits at most `lock_timeout_ms` for the job's row (a worker frozen
+    inside its batch transaction holds it), or not at all with `wait=False`, then raises `Busy`.
+    SQLite has one writer at a time and waits for it (its busy timeout)."""
+
+    def __init__(self, engine: sa.Engine, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> None:
         self._engine = engine
+        self._lock_timeout_ms = lock_timeout_ms
+        self._postgres = engine.dialect.name == "postgresql"
 
     def add(self, job: Job) -> None:
         """Store a new job (`Conflict` if the id is taken)."""
@@ -59,15 +68,28 @@ class SqlJobRepository:
             raise NotFound(f"no job {job_id}")
         return job_to_domain(row)
 
-    def save(self, job: Job) -> None:
-        """Write the job if its version is still current (else `StaleJob`); bumps the version."""
+    def save(self, job: Job, wait: bool = True) -> None:
+        """Write the job if its version is still current (else `StaleJob`); bumps the version.
+
+        `Busy` when another transaction holds the row past the lock timeout (at once when
+        `wait` is false)."""
         with database_errors(), self._engine.begin() as conn:
+            if self._postgres:
+                self._bound_lock_wait(conn, job.id, wait)
             write_fenced(conn, job)
         job.version += 1
 
-    def update(self, job_id: str, move: JobMove) -> Job | None:
-        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times."""
-        return update_fenced(self, job_id, move)
+    def update(self, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
+        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times
+        (`Busy` as `save` says)."""
+        return update_fenced(self, job_id, move, wait)
+
+    def _bound_lock_wait(self, conn: sa.Connection, job_id: str, wait: bool) -> None:
+        if wait:
+            # SET cannot take a bind parameter; the value is an int from the settings.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(self._lock_timeout_ms)}")
+            return
+        conn.execute(sa.select(jobs.c.id).where(jobs.c.id == job_id).with_for_update(nowait=True))
 
     def list(self, query: JobFilter) -> Sequence[Job]:
         """Jobs newest first; `after` pages on to the jobs created before that one."""

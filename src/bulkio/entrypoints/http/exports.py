@@ -148,11 +148,19 @@ class ExportController(Controller):
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409))
+          responses=problems(401, 404, 409, 503))
     def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (409 once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
+          responses=problems(401, 404, 409, 503))
+    def resume_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ExportJob:
+        """Run a failed export again: it starts again (409 unless it failed)."""
+        job = jobs.resume(parse_id(job_id), JobKind.EXPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,

@@ -104,11 +104,19 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409))
+          responses=problems(401, 404, 409, 503))
     def cancel_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (409 once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
+        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+
+    @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
+          responses=problems(401, 404, 409, 503))
+    def resume_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
+                      clock: Clocks, settings: Config) -> ImportJob:
+        """Run a failed import again: it goes on after its last committed batch (409 unless it failed)."""
+        job = jobs.resume(parse_id(job_id), JobKind.IMPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,

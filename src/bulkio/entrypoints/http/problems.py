@@ -26,6 +26,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from bulkio.domain.errors import (
     BulkioError,
+    Busy,
     Conflict,
     EmptySource,
     InvalidRequest,
@@ -79,6 +80,7 @@ KINDS: dict[type[BaseException], Kind] = {
     IdempotencyKeyInFlight: Kind(409, "idempotency-key-in-flight", "Request already in progress"),
     InvalidTransition: Kind(409, "invalid-transition", "Job cannot change state"),
     Conflict: Kind(409, "conflict", "Conflict"),
+    Busy: Kind(503, "busy", "Busy: try again shortly"),
     Unavailable: Kind(503, "unavailable", "Service unavailable"),
     NotAuthorizedException: Kind(401, "unauthorized", "Missing or invalid API key"),
     NotFoundException: Kind(404, "not-found", "Not found"),
@@ -88,6 +90,7 @@ KINDS: dict[type[BaseException], Kind] = {
     ClientException: Kind(400, "bad-request", "Bad request"),
 }
 INTERNAL = Kind(500, "internal", "Internal error")
+BUSY_RETRY_AFTER_S = 2
 
 
 def kind_of(exc: BaseException) -> Kind | None:
@@ -142,6 +145,8 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str
         if kind.status >= 500:
             log.warning("%s %s: %s", request.method, request.url.path, detail)
     headers = {"WWW-Authenticate": 'ApiKey header="X-API-Key"'} if kind.status == 401 else None
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
     if isinstance(exc, MethodNotAllowedException) and exc.headers:
         headers = dict(exc.headers)
     return problem(kind.status, kind.slug, kind.title, detail or kind.title, request.url.path,

@@ -45,7 +45,11 @@ class _JobView(TypedDict):
     progressPercentage: float
     etaSeconds: float | None
     failureReason: str | None
-    attempts: int
+    attempts: int  # crashes pinned on the job (it ran alone), plus one while it runs
+    runs: int  # claims, whatever ended them (hand-overs and outages cost no attempt)
+    suspect: bool  # was running when a worker died: runs alone until it ends
+    waitingFor: str | None  # the dependency a running job waits for, and why
+    waitingSince: str | None
     startedAt: str | None
     completedAt: str | None
     createdAt: str
