@@ -152,7 +152,7 @@ class Container(containers.DeclarativeContainer):
         IdempotentRequests, idempotency_store, job_repository, clock,
         providers.Callable(lambda s: s.idempotency_ttl, settings),
     )
-    maintenance = providers.Singleton(
+    maintenance = providers.ThreadSafeSingleton(
         Maintenance, sweeper, idempotency_store, job_repository, storage, clock,
         providers.Callable(lambda s: s.sweep_every_s, settings),
         providers.Callable(lambda s: not s.distributed_queue, settings),
