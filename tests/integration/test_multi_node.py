@@ -95,7 +95,7 @@ def test_each_job_is_taken_by_exactly_one_worker_when_two_workers_consume(outcom
     taken: Counter[str] = Counter()
     takers: set[str] = set()
     for name, log in outcome.worker_logs.items():
-        for job_id in re.findall(r"job (\S+): attempt \d+ taken by ", log):
+        for job_id in re.findall(r"job (\S+): attempt \d+ \(run \d+[^)]*\) taken by ", log):
             taken[job_id] += 1
             takers.add(name)
 

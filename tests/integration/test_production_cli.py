@@ -47,7 +47,7 @@ def test_migrate_worker_import_and_export_work_when_run_as_documented(
 
     assert imported.returncode == 0, imported.stderr
     assert "completed: 250 rows, 250 created, 0 updated, 0 skipped, 0 failed" in imported.stderr
-    assert "attempt 1 taken by worker-1" in worker.log()  # the worker ran it, not the CLI
+    assert "attempt 1 (run 1) taken by worker-1" in worker.log()  # the worker ran it, not the CLI
     assert exported.returncode == 0, exported.stderr
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as out:
         rows = list(csv.DictReader(out))
