@@ -23,6 +23,8 @@ from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.rows import RowError
 from bulkio.domain.upsert import Stored
 from bulkio.domain.validation import Record
+from bulkio.formats import Format
+from bulkio.formats.writers import Chunks, encode_counted
 from bulkio.ports.jobs import JobFilter, JobMove
 
 Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
@@ -240,6 +242,10 @@ class InMemoryRecordStore:
             found = [dict(self._stored(resource, rows[k]).record) for k in sorted(rows, key=str)
                      if all(_holds(c, rows[k]) for c in query.conditions)]
         yield from found
+
+    def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Chunks:
+        """The matching records encoded as `fmt`, with each chunk's record count."""
+        return encode_counted(self.stream(query, batch_size), Format(fmt), query.columns)
 
     def count(self, query: ExportQuery) -> int:
         """How many records match."""

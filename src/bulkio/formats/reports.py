@@ -11,7 +11,7 @@ from attrs import frozen
 from bulkio.domain.rows import RowError
 from bulkio.domain.validation import ERROR_COLUMN_PREFIX
 from bulkio.formats.format import Format
-from bulkio.formats.writers import csv_chunks, json_chunks
+from bulkio.formats.writers import Chunks, csv_chunks, json_chunks
 
 ERROR_COLUMNS = ("_error_row", "_error_field", "_error_code", "_error_message")
 JOINER = "; "
@@ -77,7 +77,7 @@ def encode_error_report(
     when none are known), then the `_error_*` columns."""
     fmt = Format(fmt)
     if fmt is not Format.CSV:
-        return json_chunks((_object(row) for row in _merged(rows)), fmt)
+        return _bytes(json_chunks((_object(row) for row in _merged(rows)), fmt))
     merged = _merged(rows)
     ahead, own = _peek_columns(merged)
     kept = [c for c in (own or columns) if not str(c).startswith(ERROR_COLUMN_PREFIX)]
@@ -89,4 +89,8 @@ def encode_error_report(
             explained = row.explained()
             yield [*(values.get(c) for c in kept), *(explained[c] for c in ERROR_COLUMNS)]
 
-    return csv_chunks(header, lines())
+    return _bytes(csv_chunks(header, lines()))
+
+
+def _bytes(chunks: Chunks) -> Iterator[bytes]:
+    return (chunk for chunk, _ in chunks)

@@ -1,4 +1,7 @@
-"""Records out as a stream of byte chunks (about 64 KiB each) in any supported format."""
+"""Records out as a stream of byte chunks (about 64 KiB each) in any supported format.
+
+Each chunk comes with the number of records it holds, so an export job can count its progress
+without looking inside the bytes (a CSV value may hold line breaks)."""
 
 from __future__ import annotations
 
@@ -11,49 +14,81 @@ from bulkio.formats.format import Format
 from bulkio.formats.source import CHUNK
 from bulkio.formats.values import csv_cell, dump_json
 
+Chunks = Iterator[tuple[bytes, int]]
+"""Encoded export chunks, each with how many records it holds (a CSV header holds none)."""
 
-def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+
+def csv_header(columns: Sequence[str]) -> bytes:
+    """The header line of a CSV export (RFC 4180 quoting, CRLF line end)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(columns)
+    return buffer.getvalue().encode("utf-8", errors="replace")
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Chunks:
     """A header line, then one line per row (RFC 4180 quoting, CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
+    count = 0
     for row in rows:
         writer.writerow([csv_cell(value) for value in row])
+        count += 1
         if buffer.tell() >= CHUNK:
-            yield buffer.getvalue().encode("utf-8", errors="replace")
+            yield buffer.getvalue().encode("utf-8", errors="replace"), count
             buffer.seek(0)
             buffer.truncate()
+            count = 0
     if buffer.tell():
-        yield buffer.getvalue().encode("utf-8", errors="replace")
+        yield buffer.getvalue().encode("utf-8", errors="replace"), count
 
 
-def json_chunks(objects: Iterable[Mapping[str, Any]], fmt: Format) -> Iterator[bytes]:
-    """Objects as NDJSON lines, or as one JSON array with an object per line."""
-    lines = fmt is Format.NDJSON
-    parts: list[bytes] = []
-    size = 0
-    first = True
-    for obj in objects:
-        text = dump_json(obj)
-        if lines:
-            parts += (text, b"\n")
-        else:
-            parts += (b"[\n" if first else b",\n", text)
-        first = False
-        size += len(text) + 2
+def gathered(pieces: Iterable[tuple[Any, Any]], head: bytes = b"", json_array: bool = False) -> Chunks:
+    """Each record's two byte pieces, after `head`, joined into chunks of about 64 KiB. A JSON
+    array is closed after the last record (`[]` when there is none)."""
+    parts: list[Any] = [head] if head else []
+    size = count = total = 0
+    for first, second in pieces:
+        parts += (first, second)
+        size += len(first) + len(second)
+        count += 1
         if size >= CHUNK:
-            yield b"".join(parts)
+            yield b"".join(parts), count
+            total += count
             parts.clear()
-            size = 0
-    if not lines:
-        parts.append(b"[]\n" if first else b"\n]\n")
+            size = count = 0
+    if json_array:
+        parts.append(b"[]\n" if total + count == 0 else b"\n]\n")
     if parts:
-        yield b"".join(parts)
+        yield b"".join(parts), count
 
 
-def encode(records: Iterable[Mapping[str, Any]], fmt: Format, columns: Sequence[str]) -> Iterator[bytes]:
-    """Records as chunks of a file in `fmt`, with exactly `columns`, in that order."""
+def array_pieces(texts: Iterable[Any]) -> Iterator[tuple[bytes, Any]]:
+    """JSON texts as the elements of an array, one per line: `[` before the first, `,` between."""
+    separator = b"[\n"
+    for text in texts:
+        yield separator, text
+        separator = b",\n"
+
+
+def json_chunks(objects: Iterable[Mapping[str, Any]], fmt: Format) -> Chunks:
+    """Objects as NDJSON lines, or as one JSON array with an object per line."""
+    texts = (dump_json(obj) for obj in objects)
+    if fmt is Format.NDJSON:
+        return gathered((text, b"\n") for text in texts)
+    return gathered(array_pieces(texts), json_array=True)
+
+
+def encode_counted(records: Iterable[Mapping[str, Any]], fmt: Format,
+                   columns: Sequence[str]) -> Chunks:
+    """Records as chunks of a file in `fmt`, with exactly `columns`, in that order, each chunk
+    with the number of records in it."""
     fmt = Format(fmt)
     if fmt is Format.CSV:
         return csv_chunks(columns, ([record.get(c) for c in columns] for record in records))
     return json_chunks(({c: record.get(c) for c in columns} for record in records), fmt)
+
+
+def encode(records: Iterable[Mapping[str, Any]], fmt: Format, columns: Sequence[str]) -> Iterator[bytes]:
+    """Records as chunks of a file in `fmt`, with exactly `columns`, in that order."""
+    return (chunk for chunk, _ in encode_counted(records, fmt, columns))

@@ -41,5 +41,10 @@ class RecordStore(Protocol):
     def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
         """Matching records in key order, read in batches, never all at once."""
 
+    def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Iterator[tuple[bytes, int]]:
+        """The matching records as a file in `fmt` (csv, ndjson or json) with `query.columns`,
+        in key order: chunks of about 64 KiB, each with how many records it holds. The bytes are
+        exactly what `bulkio.formats.encode` writes for `stream(query)`."""
+
     def count(self, query: ExportQuery) -> int:
         """How many records match."""

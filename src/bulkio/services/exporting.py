@@ -8,7 +8,7 @@ from typing import Any
 from bulkio.domain.jobs import Counters, Job
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
-from bulkio.formats import Format, detect_format, encode, extension
+from bulkio.formats import Format, detect_format, extension
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
@@ -19,9 +19,8 @@ from bulkio.services.settings import JobSettings
 
 def export_chunks(records: RecordStore, query: ExportQuery, fmt: Format,
                   batch_size: int) -> Iterator[bytes]:
-    """The encoded export, chunk by chunk, straight from the store's stream (the writer keeps
-    only `query.columns`)."""
-    return encode(records.stream(query, batch_size), fmt, query.columns)
+    """The encoded export, chunk by chunk, as the store writes it (only `query.columns`)."""
+    return (chunk for chunk, _ in records.export(query, fmt, batch_size))
 
 
 class ExportPipeline:
@@ -45,31 +44,31 @@ class ExportPipeline:
         fmt = Format(job.format)
         key = f"exports/{job.id}.{extension(fmt)}"
         run = _Run()
-        counted = self._count(job, self._records.stream(query, self._settings.batch_size),
-                              stopping, run)
-        size = self._storage.put(key, self._measure(run, encode(counted, fmt, query.columns)))
+        chunks = self._records.export(query, fmt, self._settings.batch_size)
+        size = self._storage.put(key, self._count(job, chunks, stopping, run))
         now = self._clock.now()
         job.record_export(run.rows, size, now)
         job.counters.exported = job.counters.processed = run.rows  # this run's file, exactly
         job.complete(now, result_key=key, expires_at=now + self._settings.export_ttl)
         self._jobs.save(job)
 
-    def _count(self, job: Job, records: Iterable[Mapping[str, Any]],
-               stopping: Callable[[], bool], run: _Run) -> Iterator[Mapping[str, Any]]:
+    def _count(self, job: Job, chunks: Iterable[tuple[bytes, int]],
+               stopping: Callable[[], bool], run: _Run) -> Iterator[bytes]:
+        """The chunks, counted: a heartbeat (fenced save) each time another
+        `heartbeat_every_rows` records or more are written, where a cancelled or stopping job
+        ends."""
         every = self._settings.heartbeat_every_rows
-        for record in records:
-            yield record
-            run.rows += 1
-            if run.rows % every == 0:
+        reported = 0
+        for chunk, rows in chunks:
+            run.bytes += len(chunk)
+            yield chunk
+            run.rows += rows
+            if run.rows - reported >= every:
+                reported = run.rows
                 job.record_export(run.rows, run.bytes, self._clock.now())
                 self._jobs.save(job)  # fenced: a cancelled job stops here
                 if stopping():
                     raise WorkerStopping(job.id)  # storage discards the unfinished file
-
-    def _measure(self, run: _Run, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            run.bytes += len(chunk)
-            yield chunk
 
 
 class _Run:

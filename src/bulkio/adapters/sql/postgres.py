@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from bulkio.adapters.sql.copy_export import copy_chunks, export_statement, read_rows
 from bulkio.adapters.sql.failures import RETRYABLE_SQLSTATES, database_errors, sqlstate
 from bulkio.adapters.sql.jobs import write_fenced
 from bulkio.adapters.sql.records import (
@@ -26,6 +27,8 @@ from bulkio.domain.jobs import Job
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.validation import Record
+from bulkio.formats import Format
+from bulkio.formats.writers import Chunks
 
 ATTEMPTS = 5
 # A row version no transaction has deleted yet: the row was inserted, not updated (the
@@ -137,6 +140,16 @@ class PostgresRecordStore(SqlRecordStore):
                     if row[document] is not None:
                         row[document] = json.dumps(row[document], ensure_ascii=False)
                 copy.write_row([row[name] for name in ERROR_COLUMNS])
+
+    def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Chunks:
+        """The export file written by the server (`COPY (SELECT …) TO STDOUT`, formatted in SQL):
+        no Python object per record."""
+        fmt = Format(fmt)
+        statement, params = export_statement(query, fmt)
+        with database_errors(), self._engine.connect() as conn, \
+                conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(statement, params) as copy:
+            yield from copy_chunks(read_rows(copy), query, fmt)
 
     def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
         """Matching records in key order from one server-side cursor, `batch_size` at a time."""

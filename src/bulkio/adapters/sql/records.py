@@ -26,6 +26,8 @@ from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.rows import RowError
 from bulkio.domain.upsert import Stored
 from bulkio.domain.validation import Record
+from bulkio.formats import Format
+from bulkio.formats.writers import Chunks, encode_counted
 
 # Bound parameters per look-up statement stay far below SQLite's and psycopg's limits.
 LOOKUP_CHUNK = 5000
@@ -179,6 +181,10 @@ class SqlRecordStore:
             if len(page) < batch_size:
                 return
             last = page[-1][resource.key]
+
+    def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Chunks:
+        """The matching records encoded as `fmt`, with each chunk's record count."""
+        return encode_counted(self.stream(query, batch_size), Format(fmt), query.columns)
 
     def count(self, query: ExportQuery) -> int:
         """How many records match."""
