@@ -30,6 +30,7 @@ from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
+from bulkio.services.compiled_validation import FastValidator, compiled
 from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 
@@ -60,14 +61,18 @@ class Batch:
 
 
 def _batch(resource: Resource, items: Sequence[SourceRow | MalformedRow], reader: RowReader,
-           looked_at: int) -> Batch:
+           looked_at: int, fast: FastValidator) -> Batch:
     valid: list[Checked] = []
     errors: list[ErrorWithRow] = []
     for item in items:
         if isinstance(item, MalformedRow):
             errors.append((item.error(), None))
             continue
-        result = validate(resource, item)
+        record = fast(item.values)
+        if record is not None:
+            valid.append(Checked(item.number, record, (), item.values))
+            continue
+        result = validate(resource, item)  # explains the row the fast path left to it
         if result.record is None:
             errors.extend((e, result.raw) for e in result.errors)
         else:
@@ -97,7 +102,8 @@ class ImportPipeline:
             rows = open_rows(stream, fmt)
             # Reading and validating run a batch ahead while this thread waits on the database;
             # `closing` stops the reader before its stream closes, whatever ends the loop.
-            with closing(read_ahead(self._checked(resource, rows, job.checkpoint))) as batches:
+            fast = compiled(resource, lax=fmt is Format.CSV)
+            with closing(read_ahead(self._checked(resource, rows, job.checkpoint, fast))) as batches:
                 self._write_all(job, resource, batches, lease, stopping)
         job.complete(self._clock.now())
         self._jobs.save(job)
@@ -113,7 +119,8 @@ class ImportPipeline:
             if stopping():
                 raise WorkerStopping(job.id)
 
-    def _checked(self, resource: Resource, reader: RowReader, checkpoint: int) -> Iterator[Batch]:
+    def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
+                 fast: FastValidator) -> Iterator[Batch]:
         """The rows after `checkpoint`, validated, a batch at a time (runs ahead, in a thread)."""
         size, looked_at = self._settings.batch_size, 0
         items: list[SourceRow | MalformedRow] = []
@@ -122,10 +129,10 @@ class ImportPipeline:
                 continue  # committed before a restart
             items.append(item)
             if len(items) >= size:
-                yield _batch(resource, items, reader, looked_at)
+                yield _batch(resource, items, reader, looked_at, fast)
                 looked_at, items = len(reader.columns), []
         if items:
-            yield _batch(resource, items, reader, looked_at)
+            yield _batch(resource, items, reader, looked_at, fast)
 
     def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
         for column in unknown_columns(resource, columns):
