@@ -53,6 +53,7 @@ class Settings:
     idempotency_ttl: timedelta = timedelta(hours=24)
     download_url_ttl_s: int = 3600
     lock_timeout_ms: int = 2000  # longest wait of a job write for a row another one holds
+    health_timeout_ms: int = 2000  # longest wait of each readiness check
     jobs: JobSettings = JobSettings()
 
     @property
@@ -132,5 +133,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                                   if h.strip()),
         idempotency_ttl=_ms(e.idempotency_ttl_ms),
         lock_timeout_ms=e.job_lock_timeout_ms,
+        health_timeout_ms=e.health_check_timeout_ms,
         jobs=jobs,
     )

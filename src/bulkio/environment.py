@@ -71,6 +71,7 @@ class Environment(BaseSettings):
     job_sweep_interval_ms: int = Field(300_000, **_POSITIVE)
     job_outage_deadline_ms: int = Field(1_800_000, ge=0)  # 0: the first outage fails the job
     job_lock_timeout_ms: int = Field(2000, ge=1, le=600_000)  # PostgreSQL reads 0 as "no limit"
+    health_check_timeout_ms: int = Field(2000, ge=1, le=60_000)
     max_upload_bytes: int = Field(2 * 1024**3, **_POSITIVE)
     url_import_timeout_ms: int = Field(300_000, **_POSITIVE)
     url_import_allow_hosts: str = ""

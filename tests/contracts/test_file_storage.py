@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +195,37 @@ def test_s3_ping_fails_when_bucket_is_missing(s3_endpoint: str) -> None:
 
     with pytest.raises(Unavailable):
         storage.ping()
+
+
+def test_s3_aborts_a_multipart_upload_broken_by_an_outage_once_s3_is_back(
+    s3_endpoint: str, s3_bucket: str,
+) -> None:
+    from urllib.parse import urlsplit
+
+    from botocore.config import Config
+
+    from tests.integration.proxy import Outage
+
+    target = urlsplit(s3_endpoint)
+    with Outage.of(target.hostname, target.port) as s3:
+        # One try per call, short timeouts: the storage's own retries are what is tested.
+        client = boto3.client("s3", endpoint_url=s3.url, region_name="us-east-1", config=Config(
+            retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=2,
+            s3={"addressing_style": "path"}))
+        storage = S3FileStorage(s3_bucket, client=client, part_size=MIN_PART_SIZE)
+        back = threading.Timer(2.0, s3.up)
+
+        def parts_then_outage():
+            yield from pattern(MIN_PART_SIZE + CHUNK)  # the first part is uploaded
+            s3.down()  # S3 goes away in the middle of the upload
+            back.start()
+            yield b"x" * MIN_PART_SIZE
+
+        try:
+            with pytest.raises(Unavailable):
+                storage.put("broken-by-outage.csv", parts_then_outage())
+        finally:
+            back.cancel()
+            s3.up()
+    uploads = s3_client(s3_endpoint).list_multipart_uploads(Bucket=s3_bucket)
+    assert uploads.get("Uploads", []) == []

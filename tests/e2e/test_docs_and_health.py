@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
+from dependency_injector import providers
 from litestar.testing import TestClient
+
+from bulkio.config import Settings
+from bulkio.container import build
+from bulkio.entrypoints.http import create_app
 
 
 def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -56,3 +63,33 @@ def test_resource_schema_and_template_are_served(client: TestClient) -> None:
     assert schema.status_code == 200 and schema.json()["required"][0] == "slug"
     assert template.text.splitlines()[0] == "id,email,name,role,active"
     assert client.get("/v1/schemas/widgets").status_code == 422
+
+
+class NeverAnswers:
+    """Storage whose endpoint accepts the connection and never answers (a frozen server)."""
+
+    def __init__(self, storage: Any) -> None:
+        self._storage, self.released = storage, threading.Event()
+
+    def ping(self) -> None:
+        self.released.wait(60)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+
+def test_readiness_answers_503_naming_the_check_that_did_not_answer_within_its_timeout(
+    tmp_path: Path,
+) -> None:
+    container = build(Settings(data_dir=tmp_path / "data", health_timeout_ms=200))
+    frozen = NeverAnswers(container.storage())
+    container.storage.override(providers.Object(frozen))
+    try:
+        with TestClient(create_app(container), timeout=30) as client:
+            ready = client.get("/health/ready")
+            assert not frozen.released.is_set()  # the request returned while the ping hung
+    finally:
+        frozen.released.set()
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"database": "ok", "storage": "failed: no answer within 0.2 s",
+                                      "queue": "ok"}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
+import logging
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 import boto3
+import stamina
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,6 +19,8 @@ MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _S3Errors = (BotoCoreError, ClientError)
+ABORT_ATTEMPTS, ABORT_TIMEOUT_S = 6, 20.0
+log = logging.getLogger(__name__)
 
 
 class S3FileStorage:
@@ -142,10 +145,21 @@ class _Upload:
         )
 
     def abort(self) -> None:
-        # Best effort: the original error matters more, and a bucket lifecycle rule can
-        # clean up uploads that could not be aborted.
-        with contextlib.suppress(*_S3Errors):
-            self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._id)
+        """Abort the upload, retrying for a while: an upload broken by an outage would otherwise
+        keep its parts (billed) until the bucket's lifecycle rule removes them. Never raises:
+        the error that broke the upload matters more."""
+        try:
+            for attempt in stamina.retry_context(
+                on=_S3Errors, attempts=ABORT_ATTEMPTS, timeout=ABORT_TIMEOUT_S,
+                wait_initial=0.5, wait_max=4.0,
+            ):
+                with attempt:
+                    self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key,
+                                                        UploadId=self._id)
+        except _S3Errors as err:
+            log.warning("multipart upload %s of %r could not be aborted (%s); the bucket's "
+                        "lifecycle rule (AbortIncompleteMultipartUpload) removes it",
+                        self._id, self._key, _reason(err))
 
 
 class _BodyStream(io.RawIOBase):
