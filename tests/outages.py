@@ -35,12 +35,20 @@ class _Breaking(io.RawIOBase):
 
 
 class StorageGoingAway:
-    """Every file read from it breaks off with `Unavailable` after `after_bytes` bytes."""
+    """Every file read from it breaks off with `Unavailable` after `after_bytes` bytes, until
+    `back()`."""
 
     def __init__(self, storage: Any, after_bytes: int) -> None:
         self._storage, self._after = storage, after_bytes
+        self._away = True
+
+    def back(self) -> None:
+        """The storage answers again: reads run to the end."""
+        self._away = False
 
     def open_reader(self, key: str) -> BinaryIO:
+        if not self._away:
+            return self._storage.open_reader(key)
         return io.BufferedReader(_Breaking(self._storage.open_reader(key), self._after))
 
     def __getattr__(self, name: str) -> Any:

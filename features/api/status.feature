@@ -27,3 +27,13 @@ Feature: Following import jobs
     Given the client has imported the sample users
     When the client cancels the import job
     Then the client is refused because of a conflict
+
+  Scenario: An import job that failed half-way is resumed after its last batch
+    Given an import job has failed half-way because the storage went away
+    When the client resumes the import job
+    Then the import job ends completed after the rows it had done, each written once
+
+  Scenario: An import job that did not fail cannot be resumed
+    Given the client has imported the sample users
+    When the client resumes the import job
+    Then the client is refused because of a conflict

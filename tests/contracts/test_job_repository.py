@@ -437,3 +437,16 @@ def test_save_answers_busy_at_once_or_after_the_lock_timeout_when_another_transa
     copy = repository.get(job.id)
     repository.save(copy, wait=False)
     assert repository.get(job.id).version == job.version + 1
+
+
+def test_find_leaves_the_growing_documents_out_but_everything_the_sweep_reads_in(
+    job_repository: JobRepository,
+) -> None:
+    job = full_job()  # processing, with errors and warnings inline
+    job_repository.add(job)
+
+    [found] = job_repository.find(JobStatus.PROCESSING)
+
+    assert (found.errors, found.warnings) == ([], [])
+    assert attrs.evolve(found, errors=job.errors, warnings=job.warnings) == job
+    assert job_repository.get(job.id) == job  # reading it whole still gives everything

@@ -108,13 +108,14 @@ class InMemoryJobRepository:
             return [copy.deepcopy(job) for job in found[: query.limit]]
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
-        """Jobs in one state, least recently updated first (for the sweep)."""
+        """Jobs in one state, least recently updated first (for the sweep), without their
+        inline errors and warnings."""
         with self.lock:
             found = sorted(
                 (job for job in self._jobs.values() if job.status == status),
                 key=lambda job: (job.updated_at, job.id),
             )
-            return [copy.deepcopy(job) for job in found[:limit]]
+            return [evolve(copy.deepcopy(job), errors=[], warnings=[]) for job in found[:limit]]
 
     def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
         """Completed exports whose file is still kept but expired by `now`, oldest first."""

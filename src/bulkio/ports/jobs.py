@@ -55,7 +55,8 @@ class JobRepository(Protocol):
         """Jobs newest first, filtered, one page."""
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
-        """Jobs in one state, oldest first (for the sweep)."""
+        """Jobs in one state, oldest first (for the sweep), without their inline errors and
+        warnings: read a job whole (`get`, `update`) to change it."""
 
     def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
         """Completed exports whose file is still kept but expired by `now`, oldest first."""

@@ -17,6 +17,8 @@ from bulkio.domain.rows import RowError
 from bulkio.ports.jobs import JobFilter, JobMove
 
 ERROR_CHUNK = 1000
+# Every column but the documents that grow with the data (inline errors, warnings).
+SWEEP_COLUMNS = tuple(c for c in jobs.c if c.name not in ("errors", "warnings"))
 
 
 def write_fenced(conn: sa.Connection, job: Job) -> None:
@@ -117,9 +119,10 @@ class SqlJobRepository:
         return [job_to_domain(row) for row in rows]
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
-        """Jobs in one state, least recently updated first (for the sweep)."""
+        """Jobs in one state, least recently updated first (for the sweep), read without their
+        inline errors and warnings: the sweep looks at their state and times only."""
         stmt = (
-            sa.select(jobs).where(jobs.c.status == status.value)
+            sa.select(*SWEEP_COLUMNS).where(jobs.c.status == status.value)
             .order_by(jobs.c.updated_at, jobs.c.id).limit(limit)
         )
         with database_errors(), self._engine.connect() as conn:

@@ -99,8 +99,9 @@ def job_to_domain(row: Mapping[str, Any]) -> Job:
         filters=dict(row["filters"]),
         fields=None if row["fields"] is None else tuple(row["fields"]),
         counters=_converter.structure(row["counters"], Counters),
-        errors=[error_to_domain(e) for e in row["errors"]], error_count=row["error_count"],
-        warnings=list(row["warnings"]), failure=row["failure"], version=row["version"],
+        # A summary read (the sweep's) leaves the growing documents out.
+        errors=[error_to_domain(e) for e in row.get("errors") or ()],
+        error_count=row["error_count"], warnings=list(row.get("warnings") or ()), failure=row["failure"], version=row["version"],
         locked_by=row["locked_by"], locked_at=from_db_time(row["locked_at"]),
         heartbeat_at=from_db_time(row["heartbeat_at"]), attempts=row["attempts"],
         runs=row["runs"], suspect=row["suspect"], alone=row["alone"],
