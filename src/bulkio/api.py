@@ -4,7 +4,7 @@ set its settings name) with imports, exports and jobs as plain method calls."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -13,6 +13,7 @@ from bulkio.container import Container, build
 from bulkio.domain.errors import NotFound
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
+from bulkio.domain.webhooks import Delivery
 from bulkio.formats import Format
 from bulkio.ports.jobs import JobFilter
 from bulkio.services.maintenance import Maintenance
@@ -35,21 +36,23 @@ class Bulkio:
     # -- imports ---------------------------------------------------------------------------
 
     def import_file(self, source: str | Path | BinaryIO, resource: str, format: str | None = None,
-                    dry_run: bool = False) -> Job:
-        """Queue the import of a file (path or binary stream); returns the pending job."""
+                    dry_run: bool = False, callback_url: str | None = None) -> Job:
+        """Queue the import of a file (path or binary stream); returns the pending job.
+        `callback_url` receives the signed webhook when the job ends (needs WEBHOOK_SECRET)."""
         submitter = self.container.submitter()
         if isinstance(source, str | Path):
             path = Path(source)
             with path.open("rb") as stream:
-                return submitter.import_upload(resource, _chunks(stream), path.name, format, dry_run)
+                return submitter.import_upload(resource, _chunks(stream), path.name, format,
+                                               dry_run, callback_url)
         name = getattr(source, "name", None)
         return submitter.import_upload(resource, _chunks(source), name if isinstance(name, str)
-                                       else None, format, dry_run)
+                                       else None, format, dry_run, callback_url)
 
     def import_url(self, url: str, resource: str, format: str | None = None,
-                   dry_run: bool = False) -> Job:
+                   dry_run: bool = False, callback_url: str | None = None) -> Job:
         """Queue the import of a remote file (http or https)."""
-        return self.container.submitter().import_url(resource, url, format, dry_run)
+        return self.container.submitter().import_url(resource, url, format, dry_run, callback_url)
 
     def validate(self, source: str | Path | BinaryIO, resource: str,
                  format: str | None = None) -> Job:
@@ -73,14 +76,20 @@ class Bulkio:
         return _write_all(target, chunks)
 
     def export_job(self, resource: str, format: str = "ndjson",
-                   filters: Mapping[str, Any] | None = None, fields: list[str] | None = None) -> Job:
+                   filters: Mapping[str, Any] | None = None, fields: list[str] | None = None,
+                   callback_url: str | None = None) -> Job:
         """Queue an export to a stored file (see `Job.result_key`)."""
-        return self.container.submitter().export(resource, format, filters, fields)
+        return self.container.submitter().export(resource, format, filters, fields, callback_url)
 
     # -- jobs ------------------------------------------------------------------------------
 
     def get_job(self, job_id: str) -> Job:
         return self.container.job_service().get(job_id)
+
+    def deliveries(self, job_id: str) -> Sequence[Delivery]:
+        """The webhook delivery attempts of a job so far, oldest first."""
+        jobs = self.container.job_service()
+        return jobs.deliveries(jobs.get(job_id))
 
     def jobs(self, kind: str | None = None, status: str | None = None, limit: int = 50) -> list[Job]:
         query = JobFilter(kind=JobKind(kind) if kind else None,
@@ -117,6 +126,7 @@ class Bulkio:
         """Stop the maintenance and the worker threads (running jobs pause after their batch)."""
         if self._maintenance is not None:
             self._maintenance.stop()
+        self.container.webhooks().stop()
         self.container.shutdown_resources()
 
     def __enter__(self) -> Bulkio:

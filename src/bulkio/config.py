@@ -25,6 +25,7 @@ from attrs import evolve, field, frozen
 from bulkio.domain.errors import InvalidSettings
 from bulkio.environment import Environment, read_environment
 from bulkio.services.settings import JobSettings
+from bulkio.services.webhooks import WebhookSettings
 
 __all__ = ["InvalidSettings", "Settings", "from_env"]
 
@@ -54,6 +55,12 @@ class Settings:
     download_url_ttl_s: int = 3600
     lock_timeout_ms: int = 2000  # longest wait of a job write for a row another one holds
     health_timeout_ms: int = 2000  # longest wait of each readiness check
+    log_format: str = "auto"  # json, console, or auto: console on a terminal, JSON otherwise
+    log_level: str = "info"
+    metrics_port: int = 9191  # a worker's Prometheus exporter (0: none); the API serves /metrics
+    webhooks: WebhookSettings = field(default=WebhookSettings(), repr=False)  # holds the secret
+    webhook_timeout_s: float = 10.0
+    webhook_allow_loopback: bool = False  # for tests only: lets callbacks reach this machine
     jobs: JobSettings = JobSettings()
 
     @property
@@ -134,5 +141,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         idempotency_ttl=_ms(e.idempotency_ttl_ms),
         lock_timeout_ms=e.job_lock_timeout_ms,
         health_timeout_ms=e.health_check_timeout_ms,
+        log_format=e.log_format,
+        log_level=e.log_level,
+        metrics_port=e.metrics_port,
+        webhooks=WebhookSettings(secret=e.webhook_secret, max_attempts=e.webhook_max_attempts,
+                                 backoff=_ms(e.webhook_backoff_ms)),
+        webhook_timeout_s=e.webhook_timeout_ms / 1000,
+        webhook_allow_loopback=e.webhook_allow_loopback,
         jobs=jobs,
     )

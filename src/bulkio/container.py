@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dependency_injector import containers, providers
 
 from bulkio.adapters.clock import SystemClock, Uuid4Ids
 from bulkio.config import Settings
+from bulkio.domain.jobs import Job
+from bulkio.services import render
 from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.idempotency import IdempotentRequests
@@ -22,6 +24,7 @@ from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
 from bulkio.services.submitting import JobSubmitter
 from bulkio.services.sweep import Sweeper
+from bulkio.services.webhooks import WebhookNotifier
 
 
 def _engine(settings: Settings) -> Iterator[Any]:
@@ -111,6 +114,29 @@ def _fetcher(settings: Settings) -> Any:
                        allow_hosts=settings.url_allow_hosts)
 
 
+def _metrics() -> Any:
+    from bulkio.adapters.prometheus_metrics import PrometheusJobMetrics
+
+    return PrometheusJobMetrics()
+
+
+def _webhook_sender(settings: Settings) -> Any:
+    from bulkio.adapters.http_webhooks import HttpWebhookSender
+
+    return HttpWebhookSender(settings.webhook_timeout_s,
+                             allow_loopback=settings.webhook_allow_loopback)
+
+
+def _job_view(clock: Any, storage: Any, settings: Settings) -> Callable[[Job], Any]:
+    """A job as the API shows it, for webhook bodies (with a presigned download URL on S3)."""
+    def view(job: Job) -> Any:
+        url = storage.download_url(job.result_key, settings.download_url_ttl_s) \
+            if job.result_key else None
+        return render.job(job, clock.now(), url)
+
+    return view
+
+
 class Container(containers.DeclarativeContainer):
     """Every port's adapter and every use case, built once per process.
 
@@ -130,23 +156,34 @@ class Container(containers.DeclarativeContainer):
     lock = providers.ThreadSafeSingleton(_lock, settings)
     fetcher = providers.ThreadSafeSingleton(_fetcher, settings)
     broker = providers.ThreadSafeSingleton(_broker, settings)
+    metrics = providers.ThreadSafeSingleton(_metrics)
 
     imports = providers.Factory(ImportPipeline, job_repository, record_store, storage, clock, ids,
-                                job_settings)
+                                job_settings, metrics)
     exports = providers.Factory(ExportPipeline, job_repository, record_store, storage, clock,
-                                job_settings)
+                                job_settings, metrics)
     source_fetcher = providers.Factory(
         SourceFetcher, job_repository, storage, fetcher, clock,
         providers.Callable(lambda s: s.jobs.max_upload_bytes, settings),
     )
-    runner = providers.ThreadSafeSingleton(JobRunner, job_repository, lock, clock, imports, exports,
-                                 source_fetcher, job_settings)
+    webhook_sender = providers.ThreadSafeSingleton(_webhook_sender, settings)
+    webhooks = providers.ThreadSafeSingleton(
+        WebhookNotifier, job_repository, webhook_sender, clock,
+        providers.Callable(_job_view, clock, storage, settings),
+        providers.Callable(lambda s: s.webhooks, settings), metrics,
+    )
+    notify = providers.Callable(lambda notifier: notifier.notify, webhooks)
+    runner = providers.ThreadSafeSingleton(JobRunner, job_repository, lock, clock, imports,
+                                           exports, source_fetcher, job_settings, metrics, notify)
     queue = providers.Resource(_queue, settings, broker, runner.provider)
-    submitter = providers.ThreadSafeSingleton(JobSubmitter, job_repository, storage, queue, clock, ids,
-                                    job_settings)
-    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue)
+    submitter = providers.ThreadSafeSingleton(
+        JobSubmitter, job_repository, storage, queue, clock, ids, job_settings, metrics,
+        providers.Callable(lambda notifier: notifier.check, webhooks))
+    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue,
+                                                metrics, notify)
     export_streamer = providers.ThreadSafeSingleton(ExportStreamer, record_store, job_settings)
-    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings)
+    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings,
+                                            metrics, notify)
     idempotency_store = providers.ThreadSafeSingleton(_idempotency_store, engine)
     idempotent_requests = providers.ThreadSafeSingleton(
         IdempotentRequests, idempotency_store, job_repository, clock,

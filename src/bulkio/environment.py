@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -24,7 +24,7 @@ from bulkio.domain.errors import InvalidSettings
 # Variables that may hold a secret: NAME_FILE names a file holding NAME's value, and their values
 # never appear in an error message.
 SECRETS = ("API_KEY", "DATABASE_URL", "DATABASE_PASSWORD", "REDIS_URL",
-           "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+           "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "WEBHOOK_SECRET")
 # Variables that mean something only beside another one.
 NEEDS = {
     "DATABASE_PORT": "DATABASE_HOST", "DATABASE_USERNAME": "DATABASE_HOST",
@@ -40,7 +40,8 @@ _POSITIVE = {"ge": 1}
 class Environment(BaseSettings):
     """Every variable bulkio reads, typed and bounded; an empty value counts as unset."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True,
+                                      str_to_lower=False)
 
     port: int = Field(3000, **_PORT)
     api_prefix: str = "v1"
@@ -77,6 +78,14 @@ class Environment(BaseSettings):
     url_import_allow_hosts: str = ""
     idempotency_ttl_ms: int = Field(86_400_000, **_POSITIVE)
     export_ttl_ms: int = Field(86_400_000, **_POSITIVE)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    metrics_port: int = Field(9191, ge=0, le=65535)  # 0: no exporter
+    webhook_secret: str | None = None
+    webhook_max_attempts: int = Field(5, ge=1, le=100)
+    webhook_backoff_ms: int = Field(2000, **_POSITIVE)
+    webhook_timeout_ms: int = Field(10_000, **_POSITIVE)
+    webhook_allow_loopback: bool = False
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from collections.abc import Iterator
 
 import dramatiq
@@ -151,3 +152,39 @@ def test_dramatiq_is_unavailable_when_redis_is_down() -> None:
     with pytest.raises(Unavailable):
         queue.enqueue_run("job-1")
     broker.close()
+
+
+def test_a_worker_that_beat_is_listed_when_stats_are_read(
+    queue_and_seen: tuple[JobQueue, Seen],
+) -> None:
+    queue, _ = queue_and_seen
+
+    queue.beat("worker-a")
+    stats = queue.stats()
+
+    [seen] = [w for w in stats.workers if w.name == "worker-a"]
+    assert abs((datetime.now(UTC) - seen.last_seen).total_seconds()) < 60
+    assert (stats.delayed, stats.dead) == (0, 0)
+
+
+@pytest.fixture(params=["in_process", "dramatiq"])
+def idle_queue(request: pytest.FixtureRequest) -> Iterator[JobQueue]:
+    """A queue nobody consumes: what is enqueued stays waiting."""
+    if request.param == "in_process":
+        yield InProcessJobQueue(Seen(), concurrency=1)
+        return
+    namespace = f"bulkio-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_broker(request.getfixturevalue("redis_url"), namespace=namespace)
+    yield DramatiqJobQueue(broker, queue_name=namespace)
+    for key in broker.client.scan_iter(f"{namespace}:*"):
+        broker.client.delete(key)
+    broker.close()
+
+
+def test_waiting_jobs_are_counted_as_ready_when_no_worker_consumes(idle_queue: JobQueue) -> None:
+    assert idle_queue.stats().ready == 0
+
+    idle_queue.enqueue_run("job-1")
+    idle_queue.enqueue_run("job-2")
+
+    assert idle_queue.stats().ready == 2

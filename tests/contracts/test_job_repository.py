@@ -20,6 +20,7 @@ from bulkio.domain.errors import (
 )
 from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
+from bulkio.domain.webhooks import Delivery
 from bulkio.ports.jobs import JobFilter, JobRepository
 from bulkio.ports.records import RecordStore
 from tests.contracts.conftest import T0, _truncate
@@ -33,7 +34,8 @@ def full_job() -> Job:
         format="ndjson", created_at=T0, updated_at=T0 + timedelta(minutes=5),
         status=JobStatus.PROCESSING, phase=Phase.WRITING, source="uploads/6f1c.ndjson.gz",
         source_name="articles.ndjson.gz", source_url="https://example.com/articles.ndjson.gz",
-        source_size=10_485_760, dry_run=True,
+        source_size=10_485_760, callback_url="https://hooks.example.com/bulkio?team=7",
+        dry_run=True,
         filters={"status": "published", "authorId": "7a0c0c36-6d42-4d6e-a8a5-2f3b5a0d9e01"},
         fields=("id", "slug", "title"),
         counters=Counters(total=0, processed=1500, successful=1400, failed=60, skipped=40,
@@ -450,3 +452,21 @@ def test_find_leaves_the_growing_documents_out_but_everything_the_sweep_reads_in
     assert (found.errors, found.warnings) == ([], [])
     assert attrs.evolve(found, errors=job.errors, warnings=job.warnings) == job
     assert job_repository.get(job.id) == job  # reading it whole still gives everything
+
+
+def test_deliveries_read_back_oldest_first_per_job_when_recorded(
+    job_repository: JobRepository, new_job: NewJob,
+) -> None:
+    one, other = new_job(), new_job()
+    for job in (one, other):
+        job_repository.add(job)
+    second = Delivery(one.id, 2, T0 + timedelta(seconds=3), status_code=200)
+    first = Delivery(one.id, 1, T0 + timedelta(seconds=1), error="connection refused")
+
+    job_repository.add_delivery(second)
+    job_repository.add_delivery(first)
+    job_repository.add_delivery(Delivery(other.id, 1, T0, status_code=500))
+
+    assert job_repository.deliveries(one.id) == [first, second]
+    assert [d.status_code for d in job_repository.deliveries(other.id)] == [500]
+    assert job_repository.deliveries(new_job().id) == []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from dependency_injector import providers
 from litestar.testing import TestClient
 
@@ -93,3 +95,51 @@ def test_readiness_answers_503_naming_the_check_that_did_not_answer_within_its_t
     assert ready.status_code == 503
     assert ready.json()["checks"] == {"database": "ok", "storage": "failed: no answer within 0.2 s",
                                       "queue": "ok"}
+
+
+def test_every_error_response_is_declared_as_the_problem_shape_on_every_route(
+    client: TestClient,
+) -> None:
+    spec = client.get("/api/openapi.json").json()
+
+    problem = spec["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail", "instance"}
+    assert "errors" in problem["properties"]
+    for path, method, op in operations(spec):
+        if not path.startswith("/v1/"):
+            continue
+        for status, response in op["responses"].items():
+            if status[0] in "45":
+                assert response["content"] == {"application/problem+json": {"schema": {
+                    "$ref": "#/components/schemas/Problem"}}}, (method, path, status)
+
+
+def test_real_error_answers_match_the_declared_problem_schema(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    schema = {**spec["components"]["schemas"]["Problem"], "components": spec["components"]}
+    missing = "00000000-0000-0000-0000-000000000000"
+    answers = [
+        client.get("/v1/imports", headers={"X-API-Key": "wrong"}),
+        client.get(f"/v1/imports/{missing}"),
+        client.get(f"/v1/imports/{missing}/errors", params={"offset": "-1"}),
+        client.get("/v1/schemas/widgets"),
+        client.post("/v1/imports", content=b"{", headers={"Content-Type": "application/json"}),
+        client.get("/v1/schemas/users/template", params={"format": "xml"}),
+    ]
+
+    assert sorted(a.status_code for a in answers) == [400, 401, 404, 415, 422, 422]
+    for answer in answers:
+        assert answer.headers["content-type"] == "application/problem+json"
+        jsonschema.validate(answer.json(), schema)
+
+
+def test_docs_pages_load_every_script_and_style_from_this_server(client: TestClient) -> None:
+    for page in ("/api/docs", "/api/redoc"):
+        html = client.get(page).text
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+
+        assert assets, page
+        for url in assets:
+            assert url.startswith("/api/assets/"), (page, url)
+            assert client.get(url).status_code == 200, url
+        assert "https://" not in html and "http://" not in html, page

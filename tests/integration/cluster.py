@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,7 +21,8 @@ import httpx
 BULKIO = str(Path(sys.executable).with_name("bulkio"))
 READY_TIMEOUT_S = 30.0
 # Variables a developer's shell may hold that would silently change a node's configuration.
-_OWN_PREFIXES = ("DATABASE_", "REDIS_", "AWS_", "JOB_", "BULKIO_", "API_", "PORT", "EXPORT_")
+_OWN_PREFIXES = ("DATABASE_", "REDIS_", "AWS_", "JOB_", "BULKIO_", "API_", "PORT", "EXPORT_",
+                 "LOG_", "METRICS_", "WEBHOOK_")
 
 T = TypeVar("T")
 
@@ -36,6 +38,13 @@ def eventually(probe: Callable[[], T | None], timeout: float, what: str,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a node to take)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def base_env(extra: Mapping[str, str]) -> dict[str, str]:

@@ -117,3 +117,23 @@ def test_paths_may_be_plain_strings_when_settings_are_built_in_code() -> None:
     s = Settings(data_dir="var/bulkio", api_keys=["k"], url_allow_hosts=["h"])
     assert s.data_dir == Path("var/bulkio") and s.storage_dir == Path("var/bulkio/files")
     assert (s.api_keys, s.url_allow_hosts) == (("k",), frozenset({"h"}))
+
+
+def test_observability_settings_are_read_and_checked_when_given() -> None:
+    s = from_env({"LOG_FORMAT": "json", "LOG_LEVEL": "warning", "METRICS_PORT": "0",
+                  "WEBHOOK_SECRET": "s3cret-value", "WEBHOOK_MAX_ATTEMPTS": "3",
+                  "WEBHOOK_BACKOFF_MS": "250", "WEBHOOK_TIMEOUT_MS": "1500",
+                  "WEBHOOK_ALLOW_LOOPBACK": "true"})
+
+    assert (s.log_format, s.log_level, s.metrics_port) == ("json", "warning", 0)
+    assert (s.webhooks.secret, s.webhooks.max_attempts, s.webhooks.backoff) == (
+        "s3cret-value", 3, timedelta(milliseconds=250))
+    assert (s.webhook_timeout_s, s.webhook_allow_loopback) == (1.5, True)
+    assert "s3cret-value" not in repr(s)
+    defaults = from_env({})
+    assert (defaults.log_format, defaults.webhooks.secret, defaults.webhook_allow_loopback) == (
+        "auto", None, False)
+    with pytest.raises(InvalidSettings) as refused:
+        from_env({"LOG_FORMAT": "xml", "LOG_LEVEL": "loud", "WEBHOOK_MAX_ATTEMPTS": "0"})
+    assert {p.split("=")[0] for p in refused.value.problems} == {
+        "LOG_FORMAT", "LOG_LEVEL", "WEBHOOK_MAX_ATTEMPTS"}

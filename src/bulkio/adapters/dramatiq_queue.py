@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dramatiq
@@ -12,8 +14,10 @@ from dramatiq.errors import DramatiqError
 from dramatiq.middleware import Middleware
 
 from bulkio.domain.errors import Unavailable
+from bulkio.ports.queue import QueueStats, WorkerSeen
 
 _BrokerErrors = (DramatiqError, redis.RedisError, OSError)
+WORKERS_SHOWN_FOR = timedelta(hours=1)  # a worker silent for longer is left out of `stats`
 
 
 class DramatiqJobQueue:
@@ -39,6 +43,43 @@ class DramatiqJobQueue:
             self._broker.enqueue(message)
         except _BrokerErrors as err:
             raise Unavailable(f"cannot enqueue job {job_id}: {err}") from err
+
+    def _key(self, suffix: str) -> str:
+        namespace = getattr(self._broker, "namespace", "dramatiq")
+        return f"{namespace}:{suffix}"
+
+    def _client(self) -> redis.Redis:
+        client = getattr(self._broker, "client", None)
+        if client is None:
+            raise Unavailable("this broker has no Redis to read its queue from")
+        return client
+
+    def beat(self, worker: str) -> None:
+        """Record the worker's heartbeat in a sorted set beside the broker's keys."""
+        try:
+            self._client().zadd(self._key("bulkio-workers"), {worker: int(time.time() * 1000)})
+        except _BrokerErrors as err:
+            raise Unavailable(f"cannot record the heartbeat of {worker}: {err}") from err
+
+    def stats(self) -> QueueStats:
+        """Depths from Dramatiq's Redis keys (`<ns>:<queue>` list, `.DQ.msgs` and `.XQ.msgs`
+        hashes, as laid out by its dispatch script) and the workers' recent heartbeats."""
+        client, queue = self._client(), self._queue_name
+        since = int((time.time() - WORKERS_SHOWN_FOR.total_seconds()) * 1000)
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                pipe.llen(self._key(queue))
+                pipe.hlen(self._key(f"{queue}.DQ.msgs"))
+                pipe.hlen(self._key(f"{queue}.XQ.msgs"))
+                pipe.zrangebyscore(self._key("bulkio-workers"), since, "+inf", withscores=True)
+                ready, delayed, dead, beats = pipe.execute()
+        except _BrokerErrors as err:
+            raise Unavailable(f"cannot read the queue: {err}") from err
+        workers = tuple(
+            WorkerSeen(name.decode(), datetime.fromtimestamp(score / 1000, UTC))
+            for name, score in sorted(beats, key=lambda pair: -pair[1])
+        )
+        return QueueStats(ready=ready, delayed=delayed, dead=dead, workers=workers)
 
     def ping(self) -> None:
         """Raise `Unavailable` unless the broker's Redis answers (brokers without one pass)."""

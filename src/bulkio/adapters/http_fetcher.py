@@ -27,13 +27,16 @@ _NAT64 = IPv6Network("64:ff9b::/96")
 
 
 def check_address(
-    host: str, port: int, allow_hosts: frozenset[str] = frozenset(), resolve: Resolver | None = None
+    host: str, port: int, allow_hosts: frozenset[str] = frozenset(), resolve: Resolver | None = None,
+    allow_loopback: bool = False,
 ) -> list[IPAddress]:
-    """The addresses `host` resolves to; `SourceUnreadable` unless all are public or it is allowed."""
+    """The addresses `host` resolves to; `SourceUnreadable` unless all are public or it is allowed
+    (`allow_loopback`: this machine's addresses too, for tests only)."""
     host = host.lower()
     addresses = _addresses(host, port, resolve or _getaddrinfo)
     allowed = {host, f"{host}:{port}", f"[{host}]:{port}"} & allow_hosts
-    if not allowed and not all(_is_public(address) for address in addresses):
+    if not allowed and not all(_is_public(address) or (allow_loopback and address.is_loopback)
+                               for address in addresses):
         # The resolved address stays out of the message: it would map the inside network.
         raise SourceUnreadable(f"refusing to fetch from {host}: it is not a public address")
     return addresses

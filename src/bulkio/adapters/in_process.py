@@ -8,8 +8,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from bulkio.domain.errors import Unavailable
+from bulkio.ports.queue import QueueStats, WorkerSeen
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ class InProcessJobQueue:
         self._threads: list[threading.Thread] = []
         self._stopped = False
         self._retries: dict[str, int] = {}
+        self._beats: dict[str, datetime] = {}
 
     def enqueue_run(self, job_id: str) -> None:
         """Queue the job unless it is already waiting; dropped once the queue has stopped."""
@@ -93,6 +96,20 @@ class InProcessJobQueue:
         """Raise `Unavailable` once the queue has stopped."""
         if self._stopped:
             raise Unavailable("the in-process queue has stopped")
+
+    def beat(self, worker: str) -> None:
+        """Remember that `worker` is alive now."""
+        with self._state:
+            self._beats[worker] = datetime.now(UTC)
+
+    def stats(self) -> QueueStats:
+        """Jobs waiting for a thread, and this process's threads (alive now, while started)."""
+        now = datetime.now(UTC)
+        with self._state:
+            workers = [WorkerSeen(name, seen) for name, seen in sorted(self._beats.items())]
+            if self._threads and not self._stopped:
+                workers.insert(0, WorkerSeen(f"in-process ({len(self._threads)} threads)", now))
+            return QueueStats(ready=len(self._waiting), delayed=0, dead=0, workers=tuple(workers))
 
     def start(self) -> None:
         """Start the worker threads (once)."""

@@ -19,6 +19,7 @@ from bulkio.adapters.fenced_update import update_fenced
 from bulkio.domain.errors import Busy, Conflict, InvalidRequest, NotFound, StaleJob
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.queries import Condition, ExportQuery
+from bulkio.domain.webhooks import Delivery
 from bulkio.domain.resources import RESOURCES, Resource
 from bulkio.domain.rows import RowError
 from bulkio.domain.upsert import Stored
@@ -42,6 +43,7 @@ class InMemoryJobRepository:
         self.lock = threading.RLock()  # shared with the record store: a batch is one step
         self._jobs: dict[str, Job] = {}
         self._errors: dict[str, list[tuple[RowError, dict | None]]] = {}
+        self._deliveries: dict[str, list[Delivery]] = {}
 
     def add(self, job: Job) -> None:
         """Store a new job (`Conflict` if the id is taken)."""
@@ -141,6 +143,18 @@ class InMemoryJobRepository:
             ordered = sorted(self._errors.get(job_id, []), key=lambda pair: pair[0].row)
         for error, raw in ordered:
             yield error, copy.deepcopy(raw)
+
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        """Record one webhook delivery attempt of a stored job."""
+        with self.lock:
+            self._stored(delivery.job_id)
+            self._deliveries.setdefault(delivery.job_id, []).append(delivery)
+
+    def deliveries(self, job_id: str) -> Sequence[Delivery]:
+        """A job's webhook delivery attempts, oldest first."""
+        with self.lock:
+            return sorted(self._deliveries.get(job_id, []), key=lambda d: (d.at, d.attempt))
 
 
 def _position(job: Job) -> tuple[Any, str]:

@@ -12,6 +12,7 @@
     │   ├── InvalidTransition     a job cannot move from its state to the one asked
     │   └── StaleJob              the job was changed by someone else (fencing)
     ├── SourceUnreadable          the whole input cannot be read: the job fails with this reason
+    ├── WebhookRefused            a callback URL that may not be called (not public): no retry
     ├── Unavailable               an infrastructure dependency failed (HTTP 503)
     │   ├── SchemaMissing         the database has no bulkio tables yet: run `bulkio migrate`
     │   └── Busy                  held by someone else for now (a job row being written,
@@ -99,3 +100,7 @@ class InvalidSettings(BulkioError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid settings: " + "; ".join(problems))
         self.problems = tuple(problems)
+
+
+class WebhookRefused(BulkioError):
+    """The callback URL may not be called (not http(s), or not a public address)."""

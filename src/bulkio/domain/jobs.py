@@ -111,6 +111,7 @@ class Job:
     source_name: str | None = None  # the uploaded file's name
     source_url: str | None = None  # a remote import's URL, fetched into `source` when it runs
     source_size: int | None = None
+    callback_url: str | None = None  # where the job's webhook goes when it ends
     dry_run: bool = False
     filters: dict[str, Any] = field(factory=dict)
     fields: tuple[str, ...] | None = None

@@ -17,8 +17,8 @@ from bulkio.api import Bulkio
 from bulkio.api import open as open_bulkio
 from bulkio.domain.errors import BulkioError
 from bulkio.domain.jobs import Job, JobStatus
-from bulkio.entrypoints import render
 from bulkio.entrypoints.configured import settings
+from bulkio.services import render
 
 console = Console(stderr=True)
 
@@ -188,8 +188,8 @@ def errors(job_id: str, fmt: str, output: Path | None) -> None:
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="default: PORT, else 3000")
-@click.option("--log-level", default="info", show_default=True)
-def serve(host: str, port: int | None, log_level: str) -> None:
+@click.option("--log-level", default=None, help="default: LOG_LEVEL, else info")
+def serve(host: str, port: int | None, log_level: str | None) -> None:
     """Serve the REST API (with an in-process worker unless REDIS_URL is set)."""
     from bulkio.entrypoints.http.serve import serve as run_server
 

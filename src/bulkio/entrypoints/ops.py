@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 
 from bulkio.container import build
 from bulkio.entrypoints.configured import settings as configured
+from bulkio.entrypoints.logs import start
 
 
 @click.command()
@@ -26,12 +25,12 @@ def worker(threads: int | None) -> None:
     """Run a Dramatiq worker (needs REDIS_URL); any number may run on any hosts."""
     from bulkio.entrypoints.worker import run
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = configured()
+    start(settings, "worker")
     container = build(settings)
     container.init_resources()
     try:
-        run(container, threads or settings.concurrency)
+        run(container, threads or settings.concurrency, settings.metrics_port)
     finally:
         container.shutdown_resources()
 

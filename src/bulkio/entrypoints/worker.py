@@ -35,6 +35,7 @@ TIME_LIMIT_MS = 6 * 60 * 60 * 1000
 MAX_RETRIES = 30  # at the 60 s cap, about half an hour; the sweep re-sends after that
 MIN_BACKOFF_MS, MAX_BACKOFF_MS = 1_000, 60_000
 IDLE_POLL_MS = 200  # how long a consumer blocks on an empty queue: also the stop latency
+BEAT_EVERY_S = 5.0  # how often a worker records that it is alive (the dashboard's queue view)
 
 log = logging.getLogger("bulkio.worker")
 
@@ -56,6 +57,18 @@ def declare(broker: Any, container: Container) -> Any:
     )
 
 
+def beat_forever(container: Container, stop: threading.Event) -> None:
+    """Record this worker's heartbeat on the queue now and every BEAT_EVERY_S until `stop`."""
+    name = container.settings().jobs.worker_id
+    while True:
+        try:
+            container.queue().beat(name)
+        except Exception as err:  # the queue may blink; the next beat retries
+            log.warning("cannot record the heartbeat of %s: %s", name, err)
+        if stop.wait(BEAT_EVERY_S):
+            return
+
+
 class JobWorker:
     """Dramatiq worker threads and the maintenance thread of one process, started and stopped."""
 
@@ -64,6 +77,8 @@ class JobWorker:
         self._container, self._threads = container, threads
         self._idle_poll_ms = idle_poll_ms
         self._maintenance: Maintenance | None = None
+        self._stop = threading.Event()
+        self._beating: threading.Thread | None = None
         self._worker: dramatiq.Worker | None = None
 
     def start(self) -> None:
@@ -77,6 +92,9 @@ class JobWorker:
         declare(broker, self._container)
         self._maintenance = self._container.maintenance()
         self._maintenance.start()
+        self._beating = threading.Thread(target=beat_forever, args=(self._container, self._stop),
+                                         daemon=True, name="bulkio-heartbeat")
+        self._beating.start()
         self._worker = dramatiq.Worker(broker, worker_threads=self._threads,
                                        worker_timeout=self._idle_poll_ms)
         self._worker.start()
@@ -89,14 +107,28 @@ class JobWorker:
         if self._maintenance is not None:
             self._maintenance.stop(timeout_s)
         self._container.runner().stop()
+        self._container.webhooks().stop()
         if self._worker is not None:
             self._worker.stop(timeout=int(timeout_s * 1000))
+        self._stop.set()
+        if self._beating is not None:
+            self._beating.join(timeout=timeout_s)
         log.info("worker %s stopped", self._container.settings().jobs.worker_id)
 
 
-def run(container: Container, threads: int) -> None:
-    """Consume jobs until SIGTERM or SIGINT."""
+def run(container: Container, threads: int, metrics_port: int = 0) -> None:
+    """Consume jobs until SIGTERM or SIGINT; with `metrics_port`, export Prometheus metrics
+    (jobs, rows, batches, leases, the queue) on that port at `/metrics`."""
     stop = threading.Event()
+    stop_metrics = None
+    if metrics_port:
+        metrics = container.metrics()
+        metrics.watch(container.queue().stats)
+        try:
+            stop_metrics = metrics.expose(metrics_port)
+            log.info("worker metrics on port %d", metrics_port, extra={"metrics_port": metrics_port})
+        except OSError as err:  # a second worker on the host: it runs, without an exporter
+            log.warning("no metrics exporter: port %d: %s", metrics_port, err)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     worker = JobWorker(container, threads)
@@ -107,3 +139,5 @@ def run(container: Container, threads: int) -> None:
     while not stop.wait(1.0):  # a timed wait keeps the main thread responsive to signals
         pass
     worker.stop()
+    if stop_metrics is not None:
+        stop_metrics()

@@ -10,6 +10,7 @@ from attrs import frozen
 
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
+from bulkio.domain.webhooks import Delivery
 
 
 @frozen
@@ -66,3 +67,9 @@ class JobRepository(Protocol):
 
     def error_rows(self, job_id: str) -> Iterator[tuple[RowError, dict | None]]:
         """Every row error of a job with the raw row it came from, in row order (streamed)."""
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        """Record one webhook delivery attempt of a job."""
+
+    def deliveries(self, job_id: str) -> Sequence[Delivery]:
+        """A job's webhook delivery attempts, oldest first."""

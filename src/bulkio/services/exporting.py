@@ -13,7 +13,9 @@ from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
+from bulkio.ports.metrics import JobMetrics
 from bulkio.services.importing import WorkerStopping, never
+from bulkio.services.observing import NO_METRICS
 from bulkio.services.settings import JobSettings
 
 
@@ -27,9 +29,10 @@ class ExportPipeline:
     """Runs one export job that a worker has already claimed."""
 
     def __init__(self, jobs: JobRepository, records: RecordStore, storage: FileStorage,
-                 clock: Clock, settings: JobSettings) -> None:
+                 clock: Clock, settings: JobSettings, metrics: JobMetrics = NO_METRICS) -> None:
         self._jobs, self._records, self._storage = jobs, records, storage
         self._clock, self._settings = clock, settings
+        self._metrics = metrics
 
     def run(self, job: Job, stopping: Callable[[], bool] = never) -> None:
         """Write the export file to storage; leaves the job completed with its key.
@@ -67,8 +70,10 @@ class ExportPipeline:
                 reported = run.rows
                 job.record_export(run.rows, run.bytes, self._clock.now())
                 self._jobs.save(job)  # fenced: a cancelled job stops here
+                self._metrics.rows(job, "exported", every)
                 if stopping():
                     raise WorkerStopping(job.id)  # storage discards the unfinished file
+        self._metrics.rows(job, "exported", run.rows % every)
 
 
 class _Run:

@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
 
+import attrs
 from attrs import frozen
 
-from bulkio.domain.jobs import BatchOutcome, Job
+from bulkio.domain.jobs import BatchOutcome, Counters, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import MalformedRow, RowError, SourceRow
 from bulkio.domain.upsert import (
@@ -30,7 +31,9 @@ from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
+from bulkio.ports.metrics import JobMetrics
 from bulkio.services.compiled_validation import FastValidator, compiled
+from bulkio.services.observing import NO_METRICS
 from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 
@@ -85,9 +88,11 @@ class ImportPipeline:
     """Runs one import job that a worker has already claimed."""
 
     def __init__(self, jobs: JobRepository, records: RecordStore, storage: FileStorage,
-                 clock: Clock, ids: IdGenerator, settings: JobSettings) -> None:
+                 clock: Clock, ids: IdGenerator, settings: JobSettings,
+                 metrics: JobMetrics = NO_METRICS) -> None:
         self._jobs, self._records, self._storage = jobs, records, storage
         self._clock, self._ids, self._settings = clock, ids, settings
+        self._metrics = metrics
 
     def run(self, job: Job, lease: Lease | None = None,
             stopping: Callable[[], bool] = never) -> None:
@@ -112,12 +117,25 @@ class ImportPipeline:
                    lease: Lease | None, stopping: Callable[[], bool]) -> None:
         seen: dict[Any, Record] | None = {} if job.dry_run else None
         for batch in batches:
+            started = self._clock.now()
             self._warn_unknown(job, resource, batch.new_columns)
+            before = attrs.evolve(job.counters)
             self._write(job, resource, batch, seen)
-            if lease is not None and not lease.renew():
-                raise LeaseLost(job.id)
+            self._count(job, before, (self._clock.now() - started).total_seconds())
+            if lease is not None:
+                held = lease.renew()
+                self._metrics.lease_renewed(held)
+                if not held:
+                    raise LeaseLost(job.id)
             if stopping():
                 raise WorkerStopping(job.id)
+
+    def _count(self, job: Job, before: Counters, seconds: float) -> None:
+        """Tell the metrics what the batch just committed did, row outcome by row outcome."""
+        after = job.counters
+        for outcome in ("created", "updated", "skipped", "failed"):
+            self._metrics.rows(job, outcome, getattr(after, outcome) - getattr(before, outcome))
+        self._metrics.batch_written(job, seconds)
 
     def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
                  fast: FastValidator) -> Iterator[Batch]:

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO
 
 from bulkio.domain.errors import NotFound, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
+from bulkio.domain.webhooks import Delivery
 from bulkio.formats import Format, encode_error_report
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobFilter, JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
+from bulkio.ports.metrics import JobMetrics
+from bulkio.services.observing import NO_METRICS, job_ended
 
 
 class JobService:
     """Queries and commands on existing jobs."""
 
     def __init__(self, jobs: JobRepository, storage: FileStorage, clock: Clock,
-                 queue: JobQueue) -> None:
+                 queue: JobQueue, metrics: JobMetrics = NO_METRICS,
+                 notify: Callable[[Job], None] | None = None) -> None:
         self._jobs, self._storage, self._clock, self._queue = jobs, storage, clock, queue
+        self._metrics, self._notify = metrics, notify
 
     def get(self, job_id: str, kind: JobKind | None = None) -> Job:
         job = self._jobs.get(job_id)
@@ -42,6 +47,7 @@ class JobService:
 
         cancelled = self._jobs.update(job_id, cancel)
         assert cancelled is not None  # the move never declines
+        job_ended(cancelled, self._clock.now(), self._metrics, self._notify)
         return cancelled
 
     def resume(self, job_id: str, kind: JobKind | None = None) -> Job:
@@ -61,6 +67,10 @@ class JobService:
         except Unavailable:
             pass  # the job is pending: the sweep sends it once the queue answers
         return job
+
+    def deliveries(self, job: Job) -> Sequence[Delivery]:
+        """The job's webhook delivery attempts so far (none without a callback URL)."""
+        return self._jobs.deliveries(job.id) if job.callback_url else ()
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         self.get(job_id)

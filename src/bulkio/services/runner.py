@@ -13,35 +13,26 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+
+from structlog.contextvars import bound_contextvars
 
 from bulkio.domain.errors import Busy, InvalidRequest, SourceUnreadable, StaleJob, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import JobLock, Lease
+from bulkio.ports.metrics import JobMetrics
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.importing import ImportPipeline, LeaseLost, WorkerStopping
+from bulkio.services.observing import NO_METRICS, job_ended
 from bulkio.services.occupancy import Occupancy
 from bulkio.services.settings import JobSettings
 
 log = logging.getLogger("bulkio.runner")
 
 MAX_REASON = 500  # characters of a dependency's error kept in `waiting_for`
-
-
-def job_metrics(job: Job, now: datetime) -> str:
-    """One key=value line a log pipeline can parse: what the job did and how fast."""
-    c, m = job.counters, job.metrics(now)
-    fields = {
-        "event": "job_finished", "job": job.id, "kind": job.kind, "resource": job.resource,
-        "status": job.status, "rows": c.processed, "created": c.created, "updated": c.updated,
-        "skipped": c.skipped, "failed": c.failed, "exported": c.exported, "bytes": c.bytes,
-        "rows_per_second": m.rows_per_second, "error_rate": m.error_rate,
-        "duration_ms": m.duration_ms, "attempts": job.attempts, "runs": job.runs,
-    }
-    return " ".join(f"{key}={value}" for key, value in fields.items())
 
 
 def backoff_cap(settings: JobSettings) -> float:
@@ -55,8 +46,11 @@ class JobRunner:
     """Runs jobs by id; safe to call for any id any number of times, from any worker thread."""
 
     def __init__(self, jobs: JobRepository, lock: JobLock, clock: Clock, imports: ImportPipeline,
-                 exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings) -> None:
+                 exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings,
+                 metrics: JobMetrics = NO_METRICS, notify: Callable[[Job], None] | None = None,
+                 ) -> None:
         self._jobs, self._lock, self._clock = jobs, lock, clock
+        self._metrics, self._notify = metrics, notify
         self._imports, self._exports, self._fetcher = imports, exports, fetcher
         self._settings = settings
         self._stopping = threading.Event()
@@ -72,7 +66,12 @@ class JobRunner:
 
         Raises `Unavailable` when the job should be tried again later (the queue retries with
         backoff): a dependency failed before the claim, the job was handed back, or it is a
-        suspect and this process is busy (`Busy`)."""
+        suspect and this process is busy (`Busy`). Every line logged meanwhile carries
+        `job_id`."""
+        with bound_contextvars(job_id=job_id):
+            self._run(job_id)
+
+    def _run(self, job_id: str) -> None:
         with self._lock.hold(job_id, self._settings.worker_id) as lease:
             if lease is None:
                 self._held_elsewhere(job_id)
@@ -86,7 +85,11 @@ class JobRunner:
                                "it is sent again later")
                 claimed = self._claim(job_id, job.suspect)
                 if claimed is not None:
-                    self._run_claimed(claimed, lease)
+                    self._metrics.job_started(claimed)
+                    try:
+                        self._run_claimed(claimed, lease)
+                    finally:
+                        self._metrics.job_stopped(claimed)
 
     def _held_elsewhere(self, job_id: str) -> None:
         """A busy job needs nothing more; a pending one is locked by a holder that died and
@@ -112,7 +115,7 @@ class JobRunner:
         if job is None:
             return None
         if job.status is not JobStatus.PROCESSING:
-            log.warning("job %s: %s", job.id, job.failure)
+            job_ended(job, self._clock.now(), self._metrics, self._notify)
             return None
         log.info("job %s: attempt %d (run %d%s) taken by %s, starting after row %d", job.id,
                  job.attempts, job.runs, ", alone: a suspect" if job.alone else "",
@@ -129,8 +132,7 @@ class JobRunner:
                     self._imports.run(job, lease, stopping)
                 else:
                     self._exports.run(job, stopping)
-                log.info("job %s: attempt %d %s", job.id, job.attempts, job.status)
-                log.info("%s", job_metrics(job, self._clock.now()))
+                job_ended(job, self._clock.now(), self._metrics, self._notify)
                 return
             except WorkerStopping:
                 self._end(job, lambda j: j.hand_back(self._clock.now()))
@@ -210,7 +212,9 @@ class JobRunner:
             return True
 
         try:
-            self._jobs.update(claimed.id, end)
+            ended = self._jobs.update(claimed.id, end)
+            if ended is not None and ended.is_terminal:
+                job_ended(ended, self._clock.now(), self._metrics, self._notify)
         except StaleJob:
             log.warning("job %s keeps changing under this worker; the sweep will settle it",
                         claimed.id)

@@ -9,6 +9,7 @@ re-sent by the one sweep that wins the write marking it sent, once per `requeue_
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from attrs import frozen
@@ -18,6 +19,8 @@ from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.queue import JobQueue
+from bulkio.ports.metrics import JobMetrics
+from bulkio.services.observing import NO_METRICS, job_ended
 from bulkio.services.settings import JobSettings
 
 log = logging.getLogger("bulkio.sweep")
@@ -35,8 +38,10 @@ class Sweeper:
     """Run at start-up and periodically; any number of sweepers may run at once."""
 
     def __init__(self, jobs: JobRepository, queue: JobQueue, clock: Clock,
-                 settings: JobSettings) -> None:
+                 settings: JobSettings, metrics: JobMetrics = NO_METRICS,
+                 notify: Callable[[Job], None] | None = None) -> None:
         self._jobs, self._queue, self._clock, self._settings = jobs, queue, clock, settings
+        self._metrics, self._notify = metrics, notify
 
     def sweep(self, requeue_all_pending: bool = False) -> SweepReport:
         """Recover stale jobs; enqueue pending ones that waited too long (or all of them)."""
@@ -55,13 +60,16 @@ class Sweeper:
                 continue
             if job is None:
                 continue  # not stale any more
+            self._metrics.stale_job(job.status is JobStatus.PENDING)
             if job.status is JobStatus.PENDING:
                 recovered += 1
                 self._queue.enqueue_run(job.id)
             else:
                 failed += 1
+                job_ended(job, now, self._metrics, self._notify)
             log.warning("stale job %s: %s%s", job.id, job.status,
-                        " (a suspect: it runs alone next)" if job.suspect else "")
+                        " (a suspect: it runs alone next)" if job.suspect else "",
+                        extra={"job_id": job.id})
         for found in self._jobs.find(JobStatus.PENDING, limit=1000):
             if not (requeue_all_pending or self._waited_too_long(found, now)):
                 continue

@@ -9,11 +9,18 @@ import sqlalchemy as sa
 
 from bulkio.adapters.fenced_update import update_fenced
 from bulkio.adapters.sql.failures import database_errors
-from bulkio.adapters.sql.rows import error_to_domain, job_to_domain, job_to_row, to_utc
-from bulkio.adapters.sql.tables import job_errors, jobs
+from bulkio.adapters.sql.rows import (
+    error_to_domain,
+    from_db_time,
+    job_to_domain,
+    job_to_row,
+    to_utc,
+)
+from bulkio.adapters.sql.tables import job_errors, jobs, webhook_deliveries
 from bulkio.domain.errors import InvalidRequest, NotFound, StaleJob
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
+from bulkio.domain.webhooks import Delivery
 from bulkio.ports.jobs import JobFilter, JobMove
 
 ERROR_CHUNK = 1000
@@ -168,3 +175,19 @@ class SqlJobRepository:
             if len(rows) < ERROR_CHUNK:
                 return
             last = (rows[-1]["row"], rows[-1]["id"])
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        """Record one webhook delivery attempt of a stored job."""
+        with database_errors(), self._engine.begin() as conn:
+            conn.execute(sa.insert(webhook_deliveries).values(
+                job_id=delivery.job_id, attempt=delivery.attempt, at=to_utc(delivery.at),
+                status_code=delivery.status_code, error=delivery.error))
+
+    def deliveries(self, job_id: str) -> Sequence[Delivery]:
+        """A job's webhook delivery attempts, oldest first."""
+        t = webhook_deliveries
+        stmt = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.at, t.c.attempt, t.c.id)
+        with database_errors(), self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [Delivery(job_id=r["job_id"], attempt=r["attempt"], at=from_db_time(r["at"]),
+                         status_code=r["status_code"], error=r["error"]) for r in rows]

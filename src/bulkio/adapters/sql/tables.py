@@ -99,6 +99,7 @@ jobs = sa.Table(
     sa.Column("source_name", sa.Text, nullable=True),
     sa.Column("source_url", sa.Text, nullable=True),
     sa.Column("source_size", sa.BigInteger, nullable=True),
+    sa.Column("callback_url", sa.Text, nullable=True),
     sa.Column("dry_run", sa.Boolean, nullable=False),
     sa.Column("filters", DOCUMENT, nullable=False),
     sa.Column("fields", DOCUMENT, nullable=True),
@@ -130,13 +131,20 @@ jobs = sa.Table(
     sa.Index(None, "kind", "created_at", "id"),
 )
 
+def _rows_of_a_job() -> list[sa.Column]:
+    """The serial id and the job a row belongs to (removed with the job)."""
+    return [
+        # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                  autoincrement=True),
+        sa.Column("job_id", UUID, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    ]
+
+
 job_errors = sa.Table(
     "job_errors",
     metadata,
-    # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=True),
-    sa.Column("job_id", UUID, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    *_rows_of_a_job(),
     sa.Column("row", sa.BigInteger, nullable=False),
     sa.Column("line", sa.BigInteger, nullable=True),
     sa.Column("field", sa.String(255), nullable=True),
@@ -145,6 +153,17 @@ job_errors = sa.Table(
     sa.Column("value", DOCUMENT, nullable=True),
     sa.Column("raw", DOCUMENT, nullable=True),
     sa.Index(None, "job_id", "row"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    *_rows_of_a_job(),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("at", MOMENT, nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Index(None, "job_id", "attempt"),
 )
 
 idempotency_keys = sa.Table(

@@ -113,19 +113,24 @@ class ExportController(Controller):
         if not isinstance(filters, dict):
             raise invalid("filters", "filters must be an object of filter names and values")
         fields = _fields(body.get("fields"))
-        params = {"resourceType": resource, "format": fmt, "filters": filters, "fields": fields}
+        callback = body.get("callbackUrl") or None
+        if callback is not None and not isinstance(callback, str):
+            raise invalid("callbackUrl", "callbackUrl must be a string")
+        params = {"resourceType": resource, "format": fmt, "filters": filters, "fields": fields,
+                  "callbackUrl": callback}
         claim = claimer(request, idempotency_key)(params, None)
 
         def create() -> Any:
             # A refused request gives its Idempotency-Key back (see IdempotentRequests.submit).
             with blame("resourceType"):  # filters, fields and format name themselves
-                return submitter.export(resource, fmt, filters, fields)
+                return submitter.export(resource, fmt, filters, fields, callback)
 
         submission = await anyio.to_thread.run_sync(idempotency.submit, claim, create)
         shown = present(submission.job, request, jobs, clock, settings)
         return accepted(submission, shown, request)
 
-    @get("/{job_id:str}", name="export-get", sync_to_thread=True, responses=problems(401, 404))
+    @get("/{job_id:str}", name="export-get", sync_to_thread=True,
+         operation_class=documented(), responses=problems(401, 404))
     def get_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                    clock: Clocks, settings: Config) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
@@ -148,7 +153,7 @@ class ExportController(Controller):
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(401, 404, 409, 503))
     def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (409 once it has ended)."""
@@ -156,7 +161,7 @@ class ExportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(401, 404, 409, 503))
     def resume_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Run a failed export again: it starts again (409 unless it failed)."""
@@ -164,7 +169,7 @@ class ExportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            responses=problems(401, 404, 409))
+            operation_class=documented(), responses=problems(401, 404, 409))
     def delete_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (same as POST …/cancel)."""

@@ -13,7 +13,7 @@ from litestar.response import Stream
 
 from bulkio.domain.errors import TooLarge
 from bulkio.domain.jobs import JobKind
-from bulkio.entrypoints import render
+from bulkio.services import render
 from bulkio.entrypoints.http.bodies import capped, json_object, read_json
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests, Submitter
 from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
@@ -58,6 +58,8 @@ class ImportController(Controller):
                                              description="Raw body uploads only")] = None,
         file_name: Annotated[str | None, Query(name="fileName",
                                                description="Raw body uploads only")] = None,
+        callback_url: Annotated[str | None, Query(
+            name="callbackUrl", description="Raw body uploads only: the webhook")] = None,
     ) -> Response[ImportJob]:
         """Create an import job from an uploaded file (multipart `file`), a remote `fileUrl`
         (JSON), or a raw file body (`resourceType` in the query). Validation happens in the
@@ -80,7 +82,7 @@ class ImportController(Controller):
                                requests=idempotency, claim=claim)
             else:
                 params = ImportParams.parse({"resourceType": resource_type, "format": format,
-                                             "dryRun": dry_run})
+                                             "dryRun": dry_run, "callbackUrl": callback_url})
                 flow = partial(import_body, filename=file_name, params=params,
                                submitter=submitter, requests=idempotency, claim=claim)
             submission = await pump(source, flow, getattr(request.app.state, "uploads", None))
@@ -96,7 +98,8 @@ class ImportController(Controller):
         found = [present(j, request, jobs, clock, settings) for j in jobs.list(query)]
         return page(found, query)  # type: ignore[return-value]
 
-    @get("/{job_id:str}", name="import-get", sync_to_thread=True, responses=problems(401, 404))
+    @get("/{job_id:str}", name="import-get", sync_to_thread=True,
+         operation_class=documented(), responses=problems(401, 404))
     def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks,
                    settings: Config) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
@@ -104,7 +107,7 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(401, 404, 409, 503))
     def cancel_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (409 once it has ended)."""
@@ -112,7 +115,7 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(401, 404, 409, 503))
     def resume_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Run a failed import again: it goes on after its last committed batch (409 unless it failed)."""
@@ -120,14 +123,15 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            responses=problems(401, 404, 409))
+            operation_class=documented(), responses=problems(401, 404, 409))
     def delete_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (same as POST …/cancel)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
-    @get("/{job_id:str}/errors", sync_to_thread=True, responses=problems(401, 404, 422))
+    @get("/{job_id:str}/errors", sync_to_thread=True,
+         operation_class=documented(), responses=problems(401, 404, 422))
     def list_errors(
         self, job_id: JobId, jobs: Jobs,
         offset: Annotated[int | None, Query(ge=0, description="Skip this many errors")] = None,

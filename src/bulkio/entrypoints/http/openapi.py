@@ -10,7 +10,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+import openapi_ui_bundles
+from litestar import Router
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
 from litestar.openapi.spec import (
     Components,
     OpenAPIHeader,
@@ -62,6 +65,7 @@ def documented(body: RequestBody | None = None, parameters: Sequence[Parameter] 
     @dataclass
     class DocumentedOperation(Operation):
         def __post_init__(self) -> None:
+            _problems_only(self.responses)  # type: ignore[arg-type]
             if body is not None:
                 self.request_body = body
             if parameters:
@@ -76,6 +80,14 @@ def documented(body: RequestBody | None = None, parameters: Sequence[Parameter] 
                 })
 
     return DocumentedOperation
+
+
+def _problems_only(responses: dict[str, Any] | None) -> None:
+    """Drop the error responses Litestar adds on its own (a 400 in its own JSON shape for any
+    route with parameters): bulkio answers every error as problem details, declared per route."""
+    for status in [s for s in (responses or {}) if s[0] in "45"]:
+        if PROBLEM_JSON not in (responses[status].content or {}):  # type: ignore[index]
+            del responses[status]  # type: ignore[union-attr]
 
 
 def _as_download(response: Any) -> None:
@@ -108,6 +120,8 @@ def _string(**extra: object) -> Schema:
 RESOURCE = _string(enum=RESOURCE_NAMES, description="users, articles or comments")
 FORMAT = _string(enum=FORMATS, description="csv, ndjson or json (default: from the file)")
 BOOLEAN = Schema(type=OpenAPIType.BOOLEAN)
+CALLBACK = _string(format="uri", description="Webhook: POSTed the job, signed, when it ends "
+                   "(needs WEBHOOK_SECRET on the server; see the README)")
 
 
 def filter_parameters() -> list[Parameter]:
@@ -141,7 +155,7 @@ IMPORT_BODY = RequestBody(
             required=["file", "resourceType"],
             properties={  # type: ignore[arg-type]
                 "file": _string(format="binary"), "resourceType": RESOURCE, "format": FORMAT,
-                "dryRun": BOOLEAN,
+                "dryRun": BOOLEAN, "callbackUrl": CALLBACK,
             },
         )),
         "application/json": OpenAPIMediaType(schema=Schema(
@@ -149,7 +163,7 @@ IMPORT_BODY = RequestBody(
             required=["resourceType", "fileUrl"],
             properties={  # type: ignore[arg-type]
                 "resourceType": RESOURCE, "fileUrl": _string(format="uri"), "format": FORMAT,
-                "dryRun": BOOLEAN,
+                "dryRun": BOOLEAN, "callbackUrl": CALLBACK,
             },
         )),
         "application/octet-stream": OpenAPIMediaType(schema=_string(format="binary")),
@@ -167,6 +181,7 @@ EXPORT_BODY = RequestBody(
             "filters": _filters_schema(),
             "fields": Schema(type=OpenAPIType.ARRAY, items=_string(),
                              description="Columns to export, in order (default: all)"),
+            "callbackUrl": CALLBACK,
         },
     ))},
 )
@@ -179,6 +194,20 @@ def _version() -> str:
         return "0.0.0"
 
 
+ASSETS = "/api/assets"  # Swagger UI and ReDoc from the openapi-ui-bundles package: no CDN
+_FAVICON = f"<link rel='icon' type='image/png' href='{ASSETS}/swagger-ui/favicon-32x32.png'>"
+
+
+def docs_assets() -> list[Router]:
+    """The routes that serve the documentation pages' scripts and styles from this package."""
+    return [
+        create_static_files_router(path=f"{ASSETS}/swagger-ui", include_in_schema=False,
+                                   directories=[openapi_ui_bundles.swagger_ui.static_path]),
+        create_static_files_router(path=f"{ASSETS}/redoc", include_in_schema=False,
+                                   directories=[openapi_ui_bundles.redoc.static_path]),
+    ]
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="bulkio",
@@ -188,7 +217,16 @@ def openapi_config() -> OpenAPIConfig:
             "`X-API-Key` header (the Authorize button). Errors are RFC 9457 problem details."
         ),
         path="/api",
-        render_plugins=[SwaggerRenderPlugin(path="/docs"), JsonRenderPlugin(path="/openapi.json")],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/docs", favicon=_FAVICON, js_url=f"{ASSETS}/swagger-ui/swagger-ui-bundle.js",
+                css_url=f"{ASSETS}/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url=f"{ASSETS}/swagger-ui/swagger-ui-standalone-preset.js",
+            ),
+            RedocRenderPlugin(path="/redoc", favicon=_FAVICON, google_fonts=False,
+                              js_url=f"{ASSETS}/redoc/redoc.standalone.js"),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
         components=Components(security_schemes={
             API_KEY_SCHEME: SecurityScheme(
                 type="apiKey", name="X-API-Key", security_scheme_in="header",

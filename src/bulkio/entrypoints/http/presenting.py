@@ -15,7 +15,7 @@ from bulkio.domain.errors import NotFound
 from bulkio.domain.fields import FieldProblem, Timestamp
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
-from bulkio.entrypoints import render
+from bulkio.services import render
 from bulkio.entrypoints.http.idempotency import REPLAYED
 from bulkio.entrypoints.http.problems import blame, invalid
 from bulkio.ports.clock import Clock
@@ -43,7 +43,7 @@ def present(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: 
     if job.kind is JobKind.EXPORT and job.status is JobStatus.COMPLETED and job.result_key:
         download = jobs.download_url(job, settings.download_url_ttl_s) \
             or str(request.url_for(DOWNLOAD_ROUTE, job_id=job.id))
-    return render.job(job, clock.now(), download)
+    return render.job(job, clock.now(), download, jobs.deliveries(job))
 
 
 def accepted(submission: Submission, shown: dict[str, Any],

@@ -23,7 +23,8 @@ class SchemaController(Controller):
     path = "/schemas"
     tags = ["schemas"]
 
-    @get("/{resource:str}", sync_to_thread=False, responses=problems(401, 422),
+    @get("/{resource:str}", sync_to_thread=False,
+         operation_class=documented(), responses=problems(401, 422),
          media_type="application/schema+json")
     def resource_schema(self, resource: Resource) -> dict[str, Any]:
         """The JSON Schema of one record: types, required fields, enums, lengths and formats."""

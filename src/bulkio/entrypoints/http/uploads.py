@@ -39,6 +39,7 @@ class ImportParams:
     resource: str
     format: str | None = None
     dry_run: bool = False
+    callback_url: str | None = None
 
     @classmethod
     def parse(cls, values: Mapping[str, Any]) -> ImportParams:
@@ -55,10 +56,14 @@ class ImportParams:
                 raise invalid("format", "format must be a string")
             with blame("format"):
                 detect_format(fmt, None, b"")
-        return cls(resource, fmt, flag("dryRun", values.get("dryRun")))
+        callback = values.get("callbackUrl") or None
+        if callback is not None and not isinstance(callback, str):
+            raise invalid("callbackUrl", "callbackUrl must be a string")
+        return cls(resource, fmt, flag("dryRun", values.get("dryRun")), callback)
 
     def fingerprinted(self) -> dict[str, Any]:
-        return {"resourceType": self.resource, "format": self.format, "dryRun": self.dry_run}
+        return {"resourceType": self.resource, "format": self.format, "dryRun": self.dry_run,
+                "callbackUrl": self.callback_url}
 
 
 def import_form(chunks: Iterator[bytes], boundary: str, submitter: JobSubmitter,
@@ -68,8 +73,10 @@ def import_form(chunks: Iterator[bytes], boundary: str, submitter: JobSubmitter,
     stored: list[StoredUpload] = []
 
     def store(fields: dict[str, str], part: FilePart, body: Iterator[bytes]) -> StoredUpload:
-        if "resourceType" in fields or "format" in fields:
-            ImportParams.parse({"resourceType": "users", **fields})  # refuse before storing
+        if fields.keys() & {"resourceType", "format", "callbackUrl"}:
+            # Refuse a bad field before anything is stored.
+            params = ImportParams.parse({"resourceType": "users", **fields})
+            submitter.check_callback(params.callback_url)
         stored.append(submitter.store_upload(content.through(body)))
         return stored[0]
 
@@ -99,7 +106,7 @@ def _submit(upload: StoredUpload, filename: str | None, params: ImportParams,
             content: ContentHash) -> Submission:
     def create() -> Any:
         return submitter.import_stored(upload, params.resource, filename, params.format,
-                                       params.dry_run)
+                                       params.dry_run, params.callback_url)
 
     def discard() -> None:
         submitter.discard(upload)
@@ -118,7 +125,8 @@ def import_url(body: Mapping[str, Any], submitter: JobSubmitter, requests: Idemp
 
     def create() -> Any:
         with blame("fileUrl"):
-            return submitter.import_url(params.resource, url, params.format, params.dry_run)
+            return submitter.import_url(params.resource, url, params.format, params.dry_run,
+                                        params.callback_url)
 
     return requests.submit(claim(fingerprinted, None), create)
 

@@ -33,7 +33,20 @@ class ExportMetrics(TypedDict):
     durationMs: int
 
 
-class _JobView(TypedDict):
+class WebhookDeliveryView(TypedDict):
+    attempt: int
+    at: str
+    statusCode: int | None
+    error: str | None
+    delivered: bool
+
+
+class _Webhook(TypedDict, total=False):
+    callbackUrl: str  # only on a job that names a webhook, with its attempts so far
+    webhookDeliveries: list[WebhookDeliveryView]
+
+
+class _JobView(_Webhook):
     id: str
     kind: Literal["import", "export"]
     resourceType: str
@@ -110,15 +123,32 @@ class FieldError(TypedDict):
     message: str
 
 
-class Problem(TypedDict):
-    """RFC 9457 problem details."""
+class WorkerView(TypedDict):
+    name: str
+    lastSeen: str
 
+
+class QueueView(TypedDict):
+    ready: int
+    delayed: int
+    deadLettered: int
+    workers: list[WorkerView]
+    waiting: list[dict[str, Any]]
+
+
+class _ProblemFields(TypedDict):
     type: str
     title: str
     status: int
     detail: str
     instance: str
-    errors: NotRequired[list[FieldError]]
+
+
+class Problem(_ProblemFields, total=False):
+    """RFC 9457 problem details; `errors` only when the request names the fields at fault
+    (`total=False`: with postponed annotations `NotRequired` would read as required)."""
+
+    errors: list[FieldError]
 
 
 class Health(TypedDict):

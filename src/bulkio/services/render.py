@@ -1,12 +1,15 @@
-"""Jobs and row errors as JSON-ready dicts in the API's camelCase shape (shared by CLI and HTTP)."""
+"""Jobs and row errors as JSON-ready dicts in the API's camelCase shape (shared by the CLI, the
+HTTP API and webhook bodies)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.rows import RowError
+from bulkio.domain.webhooks import Delivery
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -24,8 +27,15 @@ def row_error(error: RowError) -> dict[str, Any]:
     return shown
 
 
-def job(job: Job, now: datetime, download_url: str | None = None) -> dict[str, Any]:
-    """The job as the API shows it (the seed's fields, plus phase, ETA and the extras)."""
+def delivery(attempt: Delivery) -> dict[str, Any]:
+    return {"attempt": attempt.attempt, "at": iso(attempt.at), "statusCode": attempt.status_code,
+            "error": attempt.error, "delivered": attempt.delivered}
+
+
+def job(job: Job, now: datetime, download_url: str | None = None,
+        deliveries: Sequence[Delivery] = ()) -> dict[str, Any]:
+    """The job as the API shows it (the seed's fields, plus phase, ETA and the extras; with a
+    webhook, its `callbackUrl` and the delivery attempts so far)."""
     c, m = job.counters, job.metrics(now)
     shown: dict[str, Any] = {
         "id": job.id,
@@ -58,6 +68,9 @@ def job(job: Job, now: datetime, download_url: str | None = None) -> dict[str, A
             "metrics": {"rowsPerSecond": m.rows_per_second, "totalBytes": m.total_bytes,
                         "durationMs": m.duration_ms},
         })
+    if job.callback_url:
+        shown.update({"callbackUrl": job.callback_url,
+                      "webhookDeliveries": [delivery(d) for d in deliveries]})
     shown.update({
         "failureReason": job.failure, "attempts": job.attempts, "runs": job.runs,
         "suspect": job.suspect, "waitingFor": job.waiting_for,
