@@ -50,6 +50,13 @@ Feature: Importing files through the API
         | jane@example.com | Jane Smith    | true   |
         | john@example.com | John Doe      | true   |
 
+  Rule: A natural key is one key however its characters are spelled
+
+    Scenario: An email spelled with composed or decomposed accents is one user
+      When the client uploads a users file with the email "josé@example.com" once composed and once decomposed
+      Then the import job ends completed with 1 created and 0 failed
+      And the service holds the users "josé@example.com"
+
   Rule: A remote file is fetched by the worker
 
     Scenario: Users are imported from the address of a file

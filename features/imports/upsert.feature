@@ -60,6 +60,16 @@ Feature: Upsert on import
         | 0       | 0       | 1       |
       And 1 user is stored
 
+    Scenario: An email spelled with composed or decomposed accents matches one user
+      Given a file "users.csv" with the email "josé@example.com" once composed and once decomposed
+      When I import "users.csv" as users
+      Then the import job counts:
+        | created | skipped | failed |
+        | 1       | 1       | 0      |
+      And the stored users are:
+        | email            | name     |
+        | josé@example.com | User NFD |
+
     Scenario: An updated user keeps its id
       Given these users exist:
         | id                                   | email            | name     | role  |

@@ -30,6 +30,8 @@ from bulkio.container import build
 from bulkio.entrypoints.http import create_app
 from tests.outages import StorageGoingAway
 
+from .steps.files import composed_and_decomposed
+
 scenarios("api")
 
 SAMPLE = [{"email": "john@example.com", "name": "John Doe", "role": "admin", "active": True},
@@ -184,6 +186,12 @@ def _(api: Api) -> None:
 @when("the client uploads a users file with:")
 def _(api: Api, docstring: str) -> None:
     assert api.upload(docstring.encode() + b"\n").status_code == 201
+
+
+@when(parsers.parse('the client uploads a users file with the email "{email}" once composed and '
+                    'once decomposed'))
+def _(api: Api, email: str) -> None:
+    assert api.upload(composed_and_decomposed(email)).status_code == 201
 
 
 @given("the import job has ended")

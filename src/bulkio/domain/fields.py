@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -65,7 +66,12 @@ class Text:
 
 @frozen
 class Pattern:
-    """A string that must match a regular expression (stored as given, or lowercased)."""
+    """A string that must match a regular expression: natural keys (emails, slugs).
+
+    Compared and stored in one spelling: Unicode NFC (composed characters, as W3C's character
+    model and RFC 8265 recommend for identifiers), trimmed, then lowercased if asked (and NFC
+    again, since lowercasing can decompose); so `é` typed as one character or as `e` plus a
+    combining accent is one key."""
 
     regex: str
     description: str
@@ -73,9 +79,9 @@ class Pattern:
     lowercase: bool = False
 
     def clean(self, raw: Any) -> str:
-        value = _text(raw, "a string").strip()
+        value = unicodedata.normalize("NFC", _text(raw, "a string")).strip()
         if self.lowercase:
-            value = value.lower()
+            value = unicodedata.normalize("NFC", value.lower())
         if len(value) > self.max_length:
             raise FieldProblem(ErrorCode.TOO_LONG, f"Must be at most {self.max_length} characters")
         if not re.fullmatch(self.regex, value):

@@ -10,7 +10,8 @@ is not sure of it leaves to `validate`, which explains a bad row with the usual 
   match (lowercase where the field is lowercased), one of the choices exactly, text that is not
   blank; text in CSV (`lax`) may spell a boolean as `validate` does (`true`, `0`...);
 - timestamps and tags written as text go through the field's own `clean`, and the cross-field
-  rules run on the record; a problem in either sends the row to `validate`.
+  rules run on the record; a problem in either sends the row to `validate`;
+- a key must already be in Unicode NFC (`Pattern`), or the row goes to `validate`.
 
 `tests/unit/services/test_compiled_validation.py` holds the property: the fast path never
 accepts a row `validate` refuses and never returns a value `validate` would not.
@@ -19,6 +20,7 @@ accepts a row `validate` refuses and never returns a value `validate` would not.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -103,7 +105,8 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
     blank = spec.default if spec.clearable else msgspec.UNSET
     parse = kind.clean if isinstance(kind, Timestamp | TagList) else None  # their text forms
     lowercase = isinstance(kind, Pattern) and kind.lowercase
-    if parse is None and not lowercase and not optional:
+    key = isinstance(kind, Pattern)  # natural keys are stored in NFC
+    if parse is None and not key and not optional:
         return None
 
     def fix(value: Any) -> Any:
@@ -111,6 +114,8 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
             return value
         if optional and (value is None or (type(value) is str and not value.strip())):
             return blank
+        if key and not unicodedata.is_normalized("NFC", value):
+            raise FieldProblem(ErrorCode.INVALID_FORMAT, "not in NFC")
         if lowercase and value != value.lower():
             raise FieldProblem(ErrorCode.INVALID_FORMAT, "not in lowercase")
         return parse(value) if parse is not None and type(value) is str else value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import unicodedata
 from pathlib import Path
 
 from pytest_bdd import given, parsers
@@ -53,6 +54,18 @@ def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> Non
 def _(files: dict[str, Path], files_dir: Path, name: str, datatable: list[list[str]]) -> None:
     data = encode_table(datatable, _format_of(name))
     save(files, files_dir, name, gzip.compress(data) if name.endswith(".gz") else data)
+
+
+def composed_and_decomposed(email: str) -> bytes:
+    """A users file holding `email` twice: composed (NFC), then decomposed (NFD)."""
+    rows = [f"{unicodedata.normalize(form, email)},User {form},reader\n" for form in ("NFC", "NFD")]
+    assert rows[0] != rows[1], "the email needs a character with an accent"
+    return ("email,name,role\n" + "".join(rows)).encode("utf-8")
+
+
+@given(parsers.parse('a file "{name}" with the email "{email}" once composed and once decomposed'))
+def _(files: dict[str, Path], files_dir: Path, name: str, email: str) -> None:
+    save(files, files_dir, name, composed_and_decomposed(email))
 
 
 @given(parsers.parse('a file "{name}" with one article whose body has {count:d} words'))

@@ -97,3 +97,8 @@ def test_public_filter_names_read_their_fields_when_given_in_camel_case() -> Non
 @pytest.mark.parametrize("empty", [None, ""])
 def test_filter_is_ignored_when_its_value_is_empty(empty: object) -> None:
     assert ExportQuery.build(USERS, filters={"role": empty, "createdAfter": empty}).conditions == ()
+
+
+def test_an_email_filter_is_normalized_like_the_stored_key_when_spelled_decomposed() -> None:
+    query = ExportQuery.build(USERS, {"email": " JOSE\u0301@Example.com"})
+    assert [c.value for c in query.conditions] == ["jos\u00e9@example.com"]

@@ -187,3 +187,12 @@ def test_export_columns_are_not_unknown_when_an_exported_file_is_imported_again(
 
 def test_unknown_columns_do_not_stop_a_row_when_they_are_present() -> None:
     assert accepted(USERS, user_row(nickname="JD"))["email"] == "john@example.com"
+
+
+@pytest.mark.parametrize("spelling", [
+    "Jose\u0301@example.com",  # e + combining acute accent (NFD, as some systems write text)
+    "JOSE\u0301@EXAMPLE.COM",
+    " jos\u00e9@example.com ",  # the composed character
+])
+def test_email_is_one_key_when_spelled_with_composed_or_decomposed_characters(spelling: str) -> None:
+    assert accepted(USERS, user_row(email=spelling))["email"] == "jos\u00e9@example.com"

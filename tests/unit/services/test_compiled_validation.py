@@ -167,3 +167,9 @@ def test_fast_path_leaves_other_spellings_of_a_column_to_validate() -> None:
     row = {"Email": "ann@example.com", "name": "Ann", "role": "admin", "id": str(uuid.uuid4())}
     assert compiled(USERS)(row) is None
     assert validate(USERS, SourceRow(1, row, 2)).record is not None
+
+
+def test_the_fast_path_leaves_a_key_not_in_nfc_to_validate() -> None:
+    row = {"email": "jose\u0301@example.com", "name": "Jose", "role": "admin"}
+    assert compiled(USERS)(row) is None
+    assert compiled(USERS, lax=True)(row) is None
