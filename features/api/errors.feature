@@ -47,3 +47,18 @@ Feature: Errors, for a row and for a whole request
     Scenario: An empty file is refused
       When the client uploads an empty file for users
       Then the client is refused as "empty-file"
+
+  Rule: No value ends the import job: what no database can store is that row's error
+
+    Scenario: A NUL character in a name fails only its row
+      When the client uploads the users file "users.ndjson" with:
+        """
+        {"email": "ann@example.com", "name": "Ann", "role": "admin"}
+        {"email": "bob@example.com", "name": "B\u0000b", "role": "admin"}
+        {"email": "cy@example.com", "name": "Cy", "role": "reader"}
+        """
+      Then the import job ends completed with 2 created and 1 failed
+      And the row errors are:
+        | row | field | code              |
+        | 2   | name  | invalid_character |
+      And the service holds the users "ann@example.com, cy@example.com"

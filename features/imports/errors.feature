@@ -63,6 +63,37 @@ Feature: Row errors and the error report
       When I download the error report as csv
       Then the error report has 150 rows
 
+  Rule: No value ends the job: what cannot be converted or stored is that row's error
+
+    Scenario: NUL characters, numbers too long, dates off the calendar and nested values fail only their rows
+      Given these users exist:
+        | id                                   | email              | name   | role   |
+        | 11111111-1111-4111-8111-111111111111 | author@example.com | Author | author |
+      And a file "articles.ndjson" with:
+        """
+        {"slug": "one", "title": "One", "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "draft"}
+        {"slug": "two", "title": "T\u0000wo", "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "draft"}
+        {"slug": "three", "title": "Three", "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "published", "published_at": "0001-01-01T00:00:00+01:00"}
+        {"slug": "four", "title": "Four", "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "draft", "tags": [["nested"]]}
+        {"slug": "five", "title": {"text": "Five"}, "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "draft"}
+        {"slug": "six", "title": "Six", "body": "one two three four five six seven eight nine ten", "author_id": "11111111-1111-4111-8111-111111111111", "status": "published", "published_at": "9999-12-31T23:59:59Z"}
+        """
+      When I import "articles.ndjson" as articles
+      Then the import job is completed
+      And the import job counts:
+        | processed | created | failed |
+        | 6         | 2       | 4      |
+      And the row errors are:
+        | row | field        | code              |
+        | 2   | title        | invalid_character |
+        | 3   | published_at | invalid_format    |
+        | 4   | tags         | invalid_type      |
+        | 5   | title        | invalid_type      |
+      And the stored articles are:
+        | slug | title |
+        | one  | One   |
+        | six  | Six   |
+
   Rule: The error report holds each failed row with why it failed, ready to correct and import again
 
     Scenario Outline: The error report in <format> lists each failed row once with its values

@@ -194,6 +194,11 @@ def _(api: Api, email: str) -> None:
     assert api.upload(composed_and_decomposed(email)).status_code == 201
 
 
+@when(parsers.parse('the client uploads the users file "{name}" with:'))
+def _(api: Api, name: str, docstring: str) -> None:
+    assert api.upload(docstring.encode() + b"\n", name).status_code == 201
+
+
 @given("the import job has ended")
 def _(api: Api) -> None:
     api.wait()

@@ -65,3 +65,22 @@ def test_migrate_changes_nothing_when_run_again(empty_cluster: Cluster) -> None:
     again = empty_cluster.run("migrate")
 
     assert again.returncode == 0, again.stderr
+
+
+def test_a_nul_in_one_row_fails_only_that_row_when_imported_on_postgresql(
+    cluster: Cluster, tmp_path: Path,
+) -> None:
+    source = tmp_path / "users.ndjson"
+    source.write_text('{"email": "ann@example.com", "name": "Ann", "role": "admin"}\n'
+                      '{"email": "bob@example.com", "name": "B\\u0000b", "role": "admin"}\n'
+                      '{"email": "cy@example.com", "name": "Cy", "role": "reader"}\n')
+    cluster.worker("worker-1")
+
+    imported = cluster.run("import", str(source), "--resource", "users")
+
+    said = imported.stdout + imported.stderr
+    assert imported.returncode == 0, said
+    assert "completed: 3 rows, 2 created, 0 updated, 0 skipped, 1 failed" in " ".join(said.split())
+    assert "row 2 name [invalid_character]" in said
+    for leak in ("INSERT", "SELECT", "ann@example.com", "cy@example.com", "DataError"):
+        assert leak not in said

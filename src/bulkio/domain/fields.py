@@ -30,12 +30,29 @@ class FieldProblem(Exception):
         self.message = message
 
 
+# U+0000 and lone surrogates are no text a database keeps: PostgreSQL refuses NUL in text and
+# neither back end encodes a lone surrogate to UTF-8. Refused here, both give one verdict.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """`value` itself, or `FieldProblem(invalid_character)` if it holds NUL or a lone surrogate."""
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        raise FieldProblem(ErrorCode.INVALID_CHARACTER,
+                           f"Contains a character that cannot be stored (U+{ord(found.group()):04X})")
+    return value
+
+
 def _text(raw: Any, what: str) -> str:
     if isinstance(raw, str):
-        return raw
+        return storable(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise FieldProblem(ErrorCode.INVALID_TYPE, f"Expected {what}")
-    return str(raw)
+    try:
+        return str(raw)
+    except ValueError:  # an integer past Python's 4,300-digit conversion limit
+        raise FieldProblem(ErrorCode.TOO_LONG, f"Expected {what}, got a number too long") from None
 
 
 @frozen
@@ -48,7 +65,7 @@ class Text:
     json_type: str = "string"
 
     def clean(self, raw: Any) -> str:
-        value = _text(raw, "a string").strip() if not isinstance(raw, str) else raw
+        value = _text(raw, "a string").strip() if not isinstance(raw, str) else storable(raw)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldProblem(ErrorCode.TOO_LONG, f"Must be at most {self.max_length:,} characters")
         if self.min_words is not None or self.max_words is not None:
@@ -153,7 +170,11 @@ class Timestamp:
             raise FieldProblem(ErrorCode.INVALID_FORMAT, "Must be an ISO 8601 date") from None
         if moment.tzinfo is None:
             return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # an offset that moves it past year 1 or 9999
+            raise FieldProblem(ErrorCode.INVALID_FORMAT,
+                               "Must be an ISO 8601 date between years 1 and 9999 in UTC") from None
 
 
 @frozen
@@ -169,7 +190,7 @@ class TagList:
             if text.startswith("["):
                 try:
                     raw = json.loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):  # deep nesting exhausts the parser
                     raise FieldProblem(ErrorCode.INVALID_FORMAT, "Invalid JSON array of tags") from None
             else:
                 raw = [part for part in (p.strip() for p in text.split(TAG_SEPARATOR)) if part]
@@ -181,6 +202,7 @@ class TagList:
         for tag in raw:
             if not isinstance(tag, str):
                 raise FieldProblem(ErrorCode.INVALID_TYPE, "Must be an array of strings")
+            storable(tag)
             if len(tag) > self.max_length or TAG_SEPARATOR in tag:
                 raise FieldProblem(
                     ErrorCode.INVALID_FORMAT,

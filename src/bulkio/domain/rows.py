@@ -23,6 +23,8 @@ class ErrorCode(StrEnum):
     REFERENCE_NOT_FOUND = "reference_not_found"
     DUPLICATE_KEY_IN_FILE = "duplicate_key_in_file"
     MALFORMED_ROW = "malformed_row"
+    INVALID_CHARACTER = "invalid_character"  # NUL or a lone surrogate: no database stores it
+    INTERNAL_ERROR = "internal_error"  # checking the row failed unexpectedly (logged)
 
 
 @frozen

@@ -11,7 +11,8 @@ is not sure of it leaves to `validate`, which explains a bad row with the usual 
   blank; text in CSV (`lax`) may spell a boolean as `validate` does (`true`, `0`...);
 - timestamps and tags written as text go through the field's own `clean`, and the cross-field
   rules run on the record; a problem in either sends the row to `validate`;
-- a key must already be in Unicode NFC (`Pattern`), or the row goes to `validate`.
+- text must be storable (no NUL, no lone surrogate: `bulkio.domain.fields.storable`) and a key
+  already in Unicode NFC (`Pattern`), or the row goes to `validate`.
 
 `tests/unit/services/test_compiled_validation.py` holds the property: the fast path never
 accepts a row `validate` refuses and never returns a value `validate` would not.
@@ -38,6 +39,7 @@ from bulkio.domain.fields import (
     Text,
     Timestamp,
     Uuid,
+    storable,
 )
 from bulkio.domain.resources import Field, Resource
 from bulkio.domain.rows import ErrorCode
@@ -106,7 +108,8 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
     parse = kind.clean if isinstance(kind, Timestamp | TagList) else None  # their text forms
     lowercase = isinstance(kind, Pattern) and kind.lowercase
     key = isinstance(kind, Pattern)  # natural keys are stored in NFC
-    if parse is None and not key and not optional:
+    free_text = isinstance(kind, Text | Pattern | TagList)  # (choices and UUIDs are ASCII)
+    if parse is None and not free_text and not optional:
         return None
 
     def fix(value: Any) -> Any:
@@ -114,6 +117,9 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
             return value
         if optional and (value is None or (type(value) is str and not value.strip())):
             return blank
+        if free_text:
+            for text in (value,) if type(value) is str else value:
+                storable(text)
         if key and not unicodedata.is_normalized("NFC", value):
             raise FieldProblem(ErrorCode.INVALID_FORMAT, "not in NFC")
         if lowercase and value != value.lower():

@@ -6,6 +6,7 @@ fenced transaction, so a recovered job resumes exactly after the last committed 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
@@ -15,7 +16,7 @@ from attrs import frozen
 
 from bulkio.domain.jobs import BatchOutcome, Counters, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
-from bulkio.domain.rows import MalformedRow, RowError, SourceRow
+from bulkio.domain.rows import ErrorCode, MalformedRow, RowError, SourceRow
 from bulkio.domain.upsert import (
     BatchPlan,
     Stored,
@@ -38,6 +39,7 @@ from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 
 ErrorWithRow = tuple[RowError, Mapping[str, Any] | None]
+log = logging.getLogger("bulkio.import")
 
 
 class LeaseLost(Exception):
@@ -71,17 +73,30 @@ def _batch(resource: Resource, items: Sequence[SourceRow | MalformedRow], reader
         if isinstance(item, MalformedRow):
             errors.append((item.error(), None))
             continue
-        record = fast(item.values)
-        if record is not None:
-            valid.append(Checked(item.number, record, (), item.values))
-            continue
-        result = validate(resource, item)  # explains the row the fast path left to it
+        result = check_row(resource, item, fast)
         if result.record is None:
             errors.extend((e, result.raw) for e in result.errors)
         else:
             valid.append(result)
     return Batch(tuple(valid), tuple(errors), len(items), reader.bytes_read,
                  tuple(reader.columns[looked_at:]))
+
+
+def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = None) -> Checked:
+    """The `fast` path (if given), else `validate`, which explains a row the fast path left to
+    it; behind a fault barrier: whatever goes wrong checking one row is that row's error
+    (`internal_error`, logged without its values) and never ends the job."""
+    try:
+        record = None if fast is None else fast(row.values)
+        if record is not None:
+            return Checked(row.number, record, (), row.values)
+        return validate(resource, row)
+    except Exception as err:
+        log.exception("checking row %d of a %s file failed: %s", row.number, resource.name,
+                      type(err).__name__)
+        error = RowError(row.number, None, ErrorCode.INTERNAL_ERROR,
+                         "This row could not be checked (an internal error, logged)", None, row.line)
+        return Checked(row.number, None, (error,), row.values)
 
 
 class ImportPipeline:
@@ -208,4 +223,4 @@ def _remembered(resource: Resource) -> tuple[str, ...]:
     a million keys."""
     return tuple(dict.fromkeys(("id", resource.key, *(n for r in resource.rules for n in r.reads))))
 
-__all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping"]
+__all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping", "check_row"]

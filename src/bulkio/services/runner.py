@@ -156,7 +156,8 @@ class JobRunner:
                 job = fresh
             except Exception as err:
                 log.exception("job %s failed unexpectedly", job.id)
-                reason = f"internal error: {type(err).__name__}: {err}"
+                # Only the kind: a driver's message can quote a statement or another row's data.
+                reason = f"internal error: {type(err).__name__} (see the worker's log)"
                 self._end(job, lambda j: j.fail(reason, self._clock.now()))
                 return
 

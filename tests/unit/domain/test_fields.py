@@ -136,3 +136,40 @@ def test_references_point_at_users_and_articles_when_declared() -> None:
 def test_malformed_row_becomes_a_row_error_when_reported() -> None:
     bad = MalformedRow(number=4, message="Unterminated quote", raw='"abc', line=6)
     assert bad.error() == RowError(4, None, ErrorCode.MALFORMED_ROW, "Unterminated quote", '"abc', 6)
+
+
+@pytest.mark.parametrize("kind", [Text(), Pattern(r".+", "anything"), Choice(("a\x00",), "x"),
+                                  TagList(), Timestamp()], ids=lambda k: type(k).__name__)
+@pytest.mark.parametrize("text", ["a\x00b", "\x00", "\ud800", "x\udfff"])
+def test_nul_and_lone_surrogates_are_refused_when_a_field_cleans_text(kind, text: str) -> None:
+    with pytest.raises(FieldProblem) as problem:
+        kind.clean([text] if isinstance(kind, TagList) else text)
+    assert problem.value.code is ErrorCode.INVALID_CHARACTER
+
+
+def test_other_control_characters_are_kept_when_a_text_field_cleans_them() -> None:
+    assert Text().clean("tab\there\x07\x1b") == "tab\there\x07\x1b"
+
+
+def test_a_number_too_long_to_write_as_text_is_refused_when_text_is_expected() -> None:
+    with pytest.raises(FieldProblem) as problem:
+        Text().clean(10**5000)
+    assert problem.value.code is ErrorCode.TOO_LONG
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_time_whose_offset_leaves_the_calendar_is_refused_when_read_in_utc(text: str) -> None:
+    with pytest.raises(FieldProblem) as problem:
+        Timestamp().clean(text)
+    assert problem.value.code is ErrorCode.INVALID_FORMAT
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "0001-01-01T00:00:00-01:00", "9999-12-31T23:59:59Z"])
+def test_a_time_at_the_calendars_ends_is_kept_when_it_fits_in_utc(text: str) -> None:
+    assert Timestamp().clean(text).tzinfo is UTC
+
+
+def test_a_deeply_nested_json_tags_cell_is_refused_when_read() -> None:
+    with pytest.raises(FieldProblem) as problem:
+        TagList().clean("[" * 100_000 + "]" * 100_000)
+    assert problem.value.code is ErrorCode.INVALID_FORMAT

@@ -173,3 +173,16 @@ def test_the_fast_path_leaves_a_key_not_in_nfc_to_validate() -> None:
     row = {"email": "jose\u0301@example.com", "name": "Jose", "role": "admin"}
     assert compiled(USERS)(row) is None
     assert compiled(USERS, lax=True)(row) is None
+
+
+@pytest.mark.parametrize("value", ["Ann\x00Lee", "x\ud800"])
+def test_the_fast_path_leaves_unstorable_text_to_validate(value: str) -> None:
+    row = {"email": "ann@example.com", "name": value, "role": "admin"}
+    assert compiled(USERS)(row) is None
+    assert compiled(USERS, lax=True)(row) is None
+
+
+def test_the_fast_path_leaves_unstorable_tags_to_validate() -> None:
+    row = {"slug": "one", "title": "One", "body": BODY, "author_id": str(uuid.UUID(int=1)),
+           "status": "draft", "tags": ["ok", "n\x00"]}
+    assert compiled(ARTICLES)(row) is None

@@ -24,8 +24,9 @@ SQLITE_PRAGMAS = (
 
 IDLE_IN_TRANSACTION_MS = 600_000  # longer than any pause between two statements of a batch
 
-# Last line of defence for JSON columns; the adapters pass plain JSON values already.
-_dumps = partial(json.dumps, default=str, ensure_ascii=False)
+# Last line of defence for JSON columns; the adapters pass plain JSON values already. ASCII
+# escapes carry what a text parameter cannot: a rejected value holding NUL is still reported.
+_dumps = partial(json.dumps, default=str)
 
 
 def create_engine_for(url: str) -> sa.Engine:
@@ -39,6 +40,7 @@ def create_engine_for(url: str) -> sa.Engine:
             parsed.set(drivername="postgresql+psycopg"),
             pool_pre_ping=True,
             json_serializer=_dumps,
+            hide_parameters=True,  # an error message never carries the rows' data
             # A worker paused inside a transaction (SIGSTOP, a debugger) must not keep its job's
             # row locked for ever: the server ends such a session, the takeover can proceed.
             connect_args={"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"},
@@ -48,7 +50,8 @@ def create_engine_for(url: str) -> sa.Engine:
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     in_memory = url.database in (None, "", ":memory:")
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _dumps}
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _dumps,
+                               "hide_parameters": True}
     if in_memory:
         # One shared connection, or every thread would see its own empty database.
         options["poolclass"] = StaticPool

@@ -25,9 +25,16 @@ def database_errors() -> Iterator[None]:
     try:
         yield
     except sa.exc.IntegrityError as err:
-        raise Conflict(f"the write breaks a database constraint: {err.orig}") from err
+        raise Conflict(f"the write breaks a database constraint: {headline(err)}") from err
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
         if sqlstate(err) == LOCK_NOT_AVAILABLE:
             raise Busy("the job is locked by another transaction (a worker writing a batch, "
                        "or one that stopped responding); try again shortly") from err
-        raise Unavailable(f"the database failed: {err.orig}") from err
+        raise Unavailable(f"the database failed: {headline(err)}") from err
+
+
+def headline(err: sa.exc.DBAPIError) -> str:
+    """The driver's first line: what went wrong, without PostgreSQL's DETAIL (which quotes the
+    row) and without the statement."""
+    lines = str(err.orig).strip().splitlines()
+    return lines[0] if lines else type(err.orig).__name__

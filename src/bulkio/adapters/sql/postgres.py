@@ -138,7 +138,7 @@ class PostgresRecordStore(SqlRecordStore):
                 row = error_to_row(job.id, error, raw)
                 for document in ("value", "raw"):
                     if row[document] is not None:
-                        row[document] = json.dumps(row[document], ensure_ascii=False)
+                        row[document] = json.dumps(row[document])  # ASCII: COPY carries no NUL
                 copy.write_row([row[name] for name in ERROR_COLUMNS])
 
     def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Chunks:

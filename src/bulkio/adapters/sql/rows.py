@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,13 +17,17 @@ from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.domain.validation import Record
 
 _converter = cattrs.Converter()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 RECORD_TIMES = ("created_at", "updated_at")
 
 
 def jsonable(value: Any) -> Any:
     """`value` with anything JSON cannot hold (dates, decimals, NaN, bytes...) turned into text."""
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        # A lone surrogate has no UTF-8 form: stored text would fail to encode.
+        return value.encode("utf-8", "replace").decode("utf-8") if _SURROGATE.search(value) else value
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
