@@ -82,7 +82,8 @@ def plan_batch(
         if earlier is not None:
             assert earlier.record is not None
             record = {**earlier.record, **record}
-        broken = resource.broken_rule(as_stored(resource, record, by_key.get(k)))
+        broken = (resource.broken_rule(as_stored(resource, record, by_key.get(k)))
+                  if resource.rules else None)  # users and comments have none: no merge
         if broken is not None:
             field, code, message = broken
             errors.append(RowError(row.number, field, code, message,

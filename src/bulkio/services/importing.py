@@ -7,6 +7,7 @@ fenced transaction, so a recovered job resumes exactly after the last committed 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
 from typing import Any
@@ -25,7 +26,7 @@ from bulkio.domain.upsert import (
     keys_of,
     plan_batch,
 )
-from bulkio.domain.validation import Checked, Record, unknown_columns, validate
+from bulkio.domain.validation import Checked, unknown_columns, validate
 from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
@@ -92,8 +93,9 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
             return Checked(row.number, record, (), row.values)
         return validate(resource, row)
     except Exception as err:
-        log.exception("checking row %d of a %s file failed: %s", row.number, resource.name,
-                      type(err).__name__)
+        where = traceback.extract_tb(err.__traceback__)[-1]  # the place, not the message: it
+        log.error("checking row %d of a %s file failed: %s at %s:%s",  # may quote the values
+                  row.number, resource.name, type(err).__name__, where.filename, where.lineno)
         error = RowError(row.number, None, ErrorCode.INTERNAL_ERROR,
                          "This row could not be checked (an internal error, logged)", None, row.line)
         return Checked(row.number, None, (error,), row.values)
@@ -130,7 +132,7 @@ class ImportPipeline:
 
     def _write_all(self, job: Job, resource: Resource, batches: Iterator[Batch],
                    lease: Lease | None, stopping: Callable[[], bool]) -> None:
-        seen: dict[Any, Record] | None = {} if job.dry_run else None
+        seen: dict[Any, tuple[Any, ...]] | None = {} if job.dry_run else None
         for batch in batches:
             started = self._clock.now()
             self._warn_unknown(job, resource, batch.new_columns)
@@ -172,7 +174,7 @@ class ImportPipeline:
             job.warn(f"unknown column {column!r} was ignored")
 
     def _write(self, job: Job, resource: Resource, batch: Batch,
-               seen: dict[Any, Record] | None) -> None:
+               seen: dict[Any, tuple[Any, ...]] | None) -> None:
         errors, valid = list(batch.errors), list(batch.valid)
         raw_by_row = {c.number: c.raw for c in valid}
         valid, missing = check_references(resource, valid, self._found_references(resource, valid))
@@ -201,26 +203,27 @@ class ImportPipeline:
         return found
 
     def _plan(self, job: Job, resource: Resource, rows: list[Checked],
-              seen: dict[Any, Record] | None) -> BatchPlan:
+              seen: dict[Any, tuple[Any, ...]] | None) -> BatchPlan:
         keys, ids = keys_of(resource, rows)
         by_key, by_id = self._records.lookup(resource, keys, ids)
+        kept = _remembered(resource)
         if seen is not None:  # a dry run writes nothing, so it remembers what it would have
-            by_key = {**by_key, **{k: Stored(as_stored(resource, seen[k], by_key.get(k)), job.id)
+            by_key = {**by_key, **{k: Stored(as_stored(resource, dict(zip(kept, seen[k])),
+                                                       by_key.get(k)), job.id)
                                    for k in keys if k in seen}}
         plan = plan_batch(resource, rows, by_key, by_id, job.id, self._ids.new_id)
         if seen is not None:
-            kept = _remembered(resource)
             for write in plan.writes:
                 k = write[resource.key]
                 whole = as_stored(resource, write, by_key.get(k))
-                seen[k] = {name: whole[name] for name in kept}
+                seen[k] = tuple(whole[name] for name in kept)
         return plan
 
 
 def _remembered(resource: Resource) -> tuple[str, ...]:
-    """What a dry run keeps of each record it would write: enough to plan a later row of the
-    same key as the import would (its id, and the fields the rules read), little enough for
-    a million keys."""
-    return tuple(dict.fromkeys(("id", resource.key, *(n for r in resource.rules for n in r.reads))))
+    """What a dry run keeps of each record it would write, as a tuple under its key: enough to
+    plan a later row of the same key as the import would (its id, and the fields the rules
+    read), little enough for a million keys."""
+    return tuple(dict.fromkeys(("id", *(n for r in resource.rules for n in r.reads))))
 
 __all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping", "check_row"]

@@ -34,6 +34,7 @@ def test_a_row_whose_check_fails_unexpectedly_becomes_an_internal_error_when_val
     [error] = result.errors
     assert (error.row, error.line, error.code, error.value) == (7, 8, ErrorCode.INTERNAL_ERROR, None)
     assert "row 7" in caplog.text and "ZeroDivisionError" in caplog.text
+    assert "secret-value" not in caplog.text  # the values stay out of the log
     assert check_row(THINGS, SourceRow(8, {"name": "fine"})).record == {"name": "fine"}
 
 
