@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,17 @@ def test_an_export_of_some_fields_reimports_without_touching_the_others(cli, tmp
     exported = cli("export", "--resource", "users", "--format", "ndjson", "--fields", "email,active")
     active = {r["email"]: r["active"] for r in map(json.loads, exported.output.splitlines())}
     assert active == {"bob@example.com": False, "jane@example.com": True, "john@example.com": True}
+
+
+def test_a_logged_failure_shows_one_line_without_its_traceback_when_the_cli_runs_jobs(
+    cli, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "users.csv").write_text(USERS)
+    cli("import", "users.csv", "--resource", "users")  # the CLI's own log handler is in place
+    try:
+        raise RuntimeError("[SQL: INSERT INTO users VALUES (%(email)s)] other@example.com")
+    except RuntimeError:
+        logging.getLogger("bulkio.runner").exception("job %s failed unexpectedly", "J1")
+    said = capsys.readouterr().err
+    assert "error: job J1 failed unexpectedly" in said
+    assert "INSERT" not in said and "other@example.com" not in said and "Traceback" not in said

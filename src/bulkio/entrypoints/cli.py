@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from datetime import UTC, datetime
@@ -196,7 +197,19 @@ def serve(host: str, port: int | None, log_level: str | None) -> None:
     run_server(settings(), host, port, log_level)
 
 
+class OneLineLog(logging.Handler):
+    """bulkio's warnings and errors on the terminal, one line each, without tracebacks: an
+    exception's text can quote a SQL statement, and the job's own failure reason says what
+    happened (the embedded worker runs in this process, so its log is this terminal)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
 def _open() -> Bulkio:
+    logger = logging.getLogger("bulkio")
+    if not any(isinstance(handler, OneLineLog) for handler in logger.handlers):
+        logger.addHandler(OneLineLog(logging.WARNING))
     return open_bulkio(settings())  # the same settings as `bulkio serve` and `bulkio worker`
 
 
