@@ -1,38 +1,70 @@
-"""NDJSON rows: one JSON object per line, each parsed on its own with orjson."""
+"""NDJSON rows: one JSON object per line, each parsed on its own with orjson.
+
+A line is read only up to `ReadLimits.max_record` bytes (a longer one is skipped in pieces). A
+long line that could hold more values than `max_values` is first checked on ijson's event stream,
+which builds no containers, so it is refused before orjson would build it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import ijson
 import orjson
 
 from bulkio.domain.rows import MalformedRow, SourceRow
+from bulkio.formats.limits import ReadLimits
+from bulkio.formats.shape import EventShape, shape_problem
 from bulkio.formats.source import Row, RowReader, Source, preview
 
-# A line longer than this is skipped in pieces instead of being held whole in memory.
-MAX_LINE = 16 * 1024 * 1024
+_backend = ijson.get_backend("yajl2_c")
+# Lines up to this size cannot build much: orjson parses them without a look first.
+_SMALL_LINE = 64 * 1024
 
 
-def _skip_rest_of_line(source: Source) -> None:
-    while (piece := source.data.readline(MAX_LINE)) and not piece.endswith(b"\n"):
+def _skip_rest_of_line(source: Source, limit: int) -> None:
+    while (piece := source.data.readline(limit)) and not piece.endswith(b"\n"):
         pass
+
+
+def _events_problem(line: bytes, limits: ReadLimits) -> str | None:
+    """Depth and values of a long line, from parser events (strings are at most one line)."""
+    if line.count(b",") + line.count(b"[") + line.count(b"{") < limits.max_values:
+        return None  # cannot hold more values than the limit: let orjson check the rest
+    shape = EventShape(limits, level=0)
+    events = ijson.sendable_list()
+    parser = _backend.basic_parse_coro(events, use_float=True)
+    try:
+        for start in range(0, len(line), _SMALL_LINE):
+            parser.send(line[start:start + _SMALL_LINE])
+            if (problem := shape.feed(events)) is not None:
+                return problem.replace("element 1 ", "the line ")
+            events.clear()
+    except (ijson.JSONError, UnicodeDecodeError):
+        return None  # orjson names the syntax error
+    return None
 
 
 def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
     readline, loads, decode_error = source.data.readline, orjson.loads, orjson.JSONDecodeError
+    limits = source.limits
+    limit = limits.max_record
     known = set(columns)
     number = line_number = 0
-    while line := readline(MAX_LINE):
+    while line := readline(limit + 1):
         line_number += 1
-        if len(line) == MAX_LINE and not line.endswith(b"\n"):
-            _skip_rest_of_line(source)
+        if len(line) > limit:
+            _skip_rest_of_line(source, limit)
             number += 1
-            message = f"line is longer than {MAX_LINE:,} bytes"
+            message = f"line is longer than the limit of {limit:,} bytes (BULKIO_MAX_RECORD_BYTES)"
             yield MalformedRow(number, message, preview(line), line_number)
             continue
         if line.isspace():
             continue
         number += 1
+        if len(line) > _SMALL_LINE and (problem := _events_problem(line, limits)) is not None:
+            yield MalformedRow(number, problem, preview(line), line_number)
+            continue
         try:
             value = loads(line)
         except decode_error as err:
@@ -40,6 +72,9 @@ def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
             continue
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)
+            continue
+        if (shape := shape_problem(value, limits)) is not None:
+            yield MalformedRow(number, shape[0], preview(shape[1] or line), line_number)
             continue
         if not known.issuperset(value):
             fresh = [key for key in value if key not in known]
@@ -52,3 +87,4 @@ def read_ndjson(source: Source) -> RowReader:
     """Rows of an NDJSON file; `columns` grows with every key seen so far."""
     columns: list[str] = []
     return RowReader(_rows(source, columns), source, columns)
+

@@ -4,9 +4,8 @@ import io
 
 from bulkio.domain.rows import MalformedRow, SourceRow
 from bulkio.formats import Format, open_rows
-from bulkio.formats.ndjson import MAX_LINE
 
-from .samples import read
+from .samples import SMALL, read
 
 
 def test_each_line_is_one_row_when_lines_are_objects() -> None:
@@ -51,10 +50,10 @@ def test_row_is_malformed_when_line_holds_a_lone_surrogate_escape() -> None:
 
 
 def test_row_is_malformed_and_skipped_when_line_is_too_long() -> None:
-    data = b'{"a": "' + b"x" * MAX_LINE + b'"}\n{"a": 2}\n'
-    rows = read(data, Format.NDJSON)
-    assert isinstance(rows[0], MalformedRow) and "longer than" in rows[0].message
-    assert len(rows[0].raw or "") <= 200
+    data = b'{"a": "' + b"x" * SMALL.max_record + b'"}\n{"a": 2}\n'
+    rows = read(data, Format.NDJSON, SMALL)
+    assert isinstance(rows[0], MalformedRow) and "longer than the limit of 8,000" in rows[0].message
+    assert len(rows[0].raw or "") <= 201
     assert rows[1] == SourceRow(2, {"a": 2}, 2)
 
 
