@@ -10,7 +10,7 @@ import pytest
 
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.rows import MalformedRow, SourceRow
-from bulkio.formats import Format, encode, open_rows, precheck
+from bulkio.formats import Format, encode, precheck
 from bulkio.formats.limits import ReadLimits
 
 from .samples import SMALL, bad, good, read
