@@ -28,6 +28,17 @@ Feature: Broken, oversized and hostile files
         | _error_row | _error_code   | email            | name          | role   |
         | 1          | malformed_row | rene@example.com | Ren� M�ller | reader |
 
+    Scenario: An NDJSON line that is not UTF-8 keeps its values in the error report
+      Given a file "users.ndjson" in Latin-1 with:
+        """
+        {"email": "rene@example.com", "name": "René Müller", "role": "reader"}
+        """
+      When I import "users.ndjson" as users
+      And I download the error report as ndjson
+      Then the error report lists:
+        | _error_row | _error_code   | email            | name          | role   |
+        | 1          | malformed_row | rene@example.com | Ren� M�ller | reader |
+
   Rule: A value over the value limit is a row error that shows only its start
 
     Scenario Outline: A value longer than allowed in <format> is refused with a preview

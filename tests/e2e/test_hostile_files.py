@@ -74,3 +74,14 @@ def test_an_exported_long_article_is_imported_again_over_http(client: TestClient
     again = imported(exported.content, resource="articles", name="articles.csv")
 
     assert (again["skippedRows"], again["failedRows"]) == (1, 0), again["errors"]
+
+
+def test_error_report_keeps_the_values_of_an_ndjson_line_that_is_not_utf8(
+        client: TestClient, imported: Imported) -> None:
+    line = '{"email": "rene@example.com", "name": "René", "role": "reader"}\n'.encode("latin-1")
+    job = imported(line, name="users.ndjson")
+    report = client.get(f"/v1/imports/{job['id']}/errors/report", params={"format": "ndjson"})
+
+    [row] = [json.loads(text) for text in report.text.splitlines()]
+    assert (row["email"], row["name"], row["role"]) == ("rene@example.com", "Ren\ufffd", "reader")
+    assert row["_error_message"] == "line is not valid UTF-8 text"

@@ -45,6 +45,22 @@ def _events_problem(line: bytes, limits: ReadLimits) -> str | None:
     return None
 
 
+def _unreadable(number: int, line: bytes, line_number: int, err: Exception) -> MalformedRow:
+    """The row error of a line orjson refuses; a line that is JSON once its bytes that are not
+    UTF-8 read as U+FFFD keeps its values that way, so its error report can be fixed."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            value = orjson.loads(line.decode("utf-8", errors="replace"))
+        except orjson.JSONDecodeError:
+            value = None
+        if type(value) is dict:
+            return MalformedRow(number, "line is not valid UTF-8 text", preview(line), line_number,
+                                value)
+    return MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
+
+
 def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
     readline, loads, decode_error = source.data.readline, orjson.loads, orjson.JSONDecodeError
     limits = source.limits
@@ -68,7 +84,7 @@ def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
         try:
             value = loads(line)
         except decode_error as err:
-            yield MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
+            yield _unreadable(number, line, line_number, err)
             continue
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)

@@ -66,3 +66,10 @@ def test_columns_gather_every_key_when_rows_differ() -> None:
 
 def test_bom_is_ignored_when_file_starts_with_one() -> None:
     assert read(b'\xef\xbb\xbf{"a": 1}\n', Format.NDJSON) == [SourceRow(1, {"a": 1}, 1)]
+
+
+def test_row_is_malformed_but_keeps_its_values_when_a_line_is_not_utf8() -> None:
+    rows = read(b'{"email": "rene@example.com", "name": "Ren\xe9"}\n{"a": 2}\n', Format.NDJSON)
+    assert isinstance(rows[0], MalformedRow) and rows[0].message == "line is not valid UTF-8 text"
+    assert rows[0].values == {"email": "rene@example.com", "name": "Ren\ufffd"}
+    assert rows[1] == SourceRow(2, {"a": 2}, 2)
