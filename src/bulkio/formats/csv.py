@@ -51,11 +51,13 @@ class _Lines:
         self._replay: deque[tuple[int, str]] = deque()
         self._read = 0  # physical lines taken from the text so far
         self.taken: list[tuple[int, str]] = []  # (number, text) of the current record's lines
-        self._size = 0
+        self.size = 0  # characters of the current record
+        self.undecodable = False  # the current record holds bytes that are not UTF-8
 
     def start_record(self) -> None:
         self.taken.clear()
-        self._size = 0
+        self.size = 0
+        self.undecodable = False
 
     @property
     def start(self) -> int:
@@ -79,22 +81,21 @@ class _Lines:
                 while (rest := self._readline(self._limit)) and not rest.endswith(_ENDINGS):
                     pass
                 raise _TooLong(number, line[:1000], whole_line=not self.taken)
-        self._size += len(line)
-        if self._size > self._limit:
+        self.size += len(line)
+        if self.size > self._limit:
             self.taken.append((number, line))  # read again too, unless it starts the record
             raise _TooLong(number, self.taken[0][1][:1000], whole_line=False)
         if not self.taken and '"' not in line and line.count(self._delimiter) >= self._columns:
             self.taken.append((number, line))
             raise _TooWide  # found before the csv module splits it into a million cells
         self.taken.append((number, line))
+        if not line.isascii() and _UNDECODABLE.search(line):
+            self.undecodable = True
         return line
 
     def replay_after_first(self) -> None:
         """Read the current record's lines again from its second one (it was not a record)."""
         self._replay.extendleft(reversed(self.taken[1:]))
-
-    def undecodable(self) -> bool:
-        return any(not line.isascii() and _UNDECODABLE.search(line) for _, line in self.taken)
 
 
 def _check_header(header: list[str], line: int, limits: ReadLimits) -> list[str]:
@@ -147,7 +148,7 @@ class _CsvRows:
                     f"it is longer than {self._limits.max_record:,} characters")
                 raise SourceUnreadable(f"the CSV header (line {start}) cannot be read: {reason}") from err
             start = self._lines.start
-            if self._lines.undecodable():
+            if self._lines.undecodable:
                 raise SourceUnreadable(f"the CSV header (line {start}) is not valid UTF-8 text")
             if any(cells):
                 return _check_header(cells, start, self._limits)
@@ -169,7 +170,7 @@ class _CsvRows:
                 continue  # blank line, or only separators: nothing to import
             number += 1
             start = lines.start
-            if lines.undecodable():
+            if lines.undecodable:
                 cells = _decoded(cells)
                 values = dict(zip(header, cells + [""] * (width - len(cells))))
                 raw = preview(",".join(cells))
@@ -177,7 +178,7 @@ class _CsvRows:
             elif len(cells) > width and any(cells[width:]):
                 message = f"row has {len(cells)} values but the header has {width} columns"
                 yield MalformedRow(number, message, preview(",".join(cells)), start)
-            elif _longest(cells) > limits.max_value:
+            elif lines.size > limits.max_value and _longest(cells) > limits.max_value:
                 message = too_long_value(limits)
                 yield MalformedRow(number, message, preview(max(cells, key=len)), start)
             else:

@@ -58,6 +58,10 @@ class _Checked:
         # A character is at most six bytes of JSON (`\u0001`): strings are cut past that many
         # bytes, and the value built from what is left is then measured in characters.
         self._limit = ESCAPED_BYTES * source.limits.max_value
+        self._notice = source.limits.max_value
+        # Where the last string that may be over `max_value` was read: elements parsed near it
+        # are measured (depth and values were measured by the precheck).
+        self.noticed = -(2**62)
         self._long_token = _long_token(self._limit)
         self._token = 0  # bytes of the number or literal that the last chunk ended in
         self.offset = 0
@@ -78,6 +82,8 @@ class _Checked:
         if (bad := _CONTROL.search(chunk)) is not None:
             at = self.offset + bad.start()
             raise SourceUnreadable(f"invalid JSON at byte {at}: control character {chunk[bad.start()]:#04x}")
+        if self._run + len(chunk) > self._notice:
+            self.noticed = self.offset
         if self._skipping or self._run + len(chunk) > self._limit:
             out = self._cut(chunk)
         else:
@@ -230,7 +236,8 @@ def _rows(text: _Checked, columns: list[str], limits: ReadLimits) -> Iterator[Ro
             if type(value) is not dict:
                 message = f"element {number} is not a JSON object (found {_kind(value)})"
                 yield MalformedRow(number, message, _text_of(value))
-            elif (problem := shape_problem(value, limits)) is not None:
+            elif (len(value) > limits.max_columns or text.offset - text.noticed <= 2 * CHUNK) \
+                    and (problem := shape_problem(value, limits)) is not None:
                 yield MalformedRow(number, problem[0], preview(problem[1]) or None)
             elif _CHECK_SURROGATES and _has_lone_surrogate(value):
                 yield MalformedRow(number, "element holds an invalid \\u escape (a lone surrogate)")

@@ -61,6 +61,16 @@ def _unreadable(number: int, line: bytes, line_number: int, err: Exception) -> M
     return MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
 
 
+def _may_break_limits(line: bytes, limits: ReadLimits) -> bool:
+    """False when the line is too short to hold a value, an object or a nesting over a limit
+    (a character is at least one byte; a key or item needs a comma): the row need not be walked."""
+    if len(line) > limits.max_value:
+        return True
+    containers = line.count(b"{") + line.count(b"[")
+    return containers > limits.max_depth or line.count(b",") + 1 > min(limits.max_columns,
+                                                                       limits.max_values)
+
+
 def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
     readline, loads, decode_error = source.data.readline, orjson.loads, orjson.JSONDecodeError
     limits = source.limits
@@ -89,7 +99,7 @@ def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)
             continue
-        if (shape := shape_problem(value, limits)) is not None:
+        if _may_break_limits(line, limits) and (shape := shape_problem(value, limits)) is not None:
             yield MalformedRow(number, shape[0], preview(shape[1] or line), line_number)
             continue
         if not known.issuperset(value):

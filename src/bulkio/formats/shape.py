@@ -28,8 +28,33 @@ def too_long_value(limits: ReadLimits) -> str:
             "(BULKIO_MAX_VALUE_CHARS)")
 
 
-def shape_problem(value: Any, limits: ReadLimits) -> tuple[str, str] | None:
-    """Why a built row is over a limit, with a preview of the culprit; None when it is not."""
+def _text_problem(text: str, limits: ReadLimits) -> tuple[str, str] | None:
+    if len(text) > limits.max_value or text.endswith(CUT_MARK):
+        return too_long_value(limits), text.removesuffix(CUT_MARK)
+    return None
+
+
+def shape_problem(value: dict[str, Any], limits: ReadLimits) -> tuple[str, str] | None:
+    """Why a built row is over a limit, with a preview of the culprit; None when it is not.
+
+    A flat row (the usual one) is checked in one pass over its items; nested values are walked."""
+    if len(value) > limits.max_columns:
+        return (f"an object has {len(value):,} keys, more than the limit of "
+                f"{limits.max_columns:,} (BULKIO_MAX_COLUMNS)", "")
+    longest, nested = limits.max_value, False
+    for key, item in value.items():
+        if len(key) > longest or key.endswith(CUT_MARK):
+            return _text_problem(key, limits) or (too_long_value(limits), key)
+        kind = type(item)
+        if kind is str:
+            if len(item) > longest or item.endswith(CUT_MARK):
+                return _text_problem(item, limits) or (too_long_value(limits), item)
+        elif kind is list or kind is dict:
+            nested = True
+    return _nested_problem(value, limits) if nested else None
+
+
+def _nested_problem(value: Any, limits: ReadLimits) -> tuple[str, str] | None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     seen = 0
     while stack:
@@ -37,8 +62,8 @@ def shape_problem(value: Any, limits: ReadLimits) -> tuple[str, str] | None:
         seen += 1
         kind = type(item)
         if kind is str:
-            if len(item) > limits.max_value or item.endswith(CUT_MARK):
-                return too_long_value(limits), item.removesuffix(CUT_MARK)
+            if (problem := _text_problem(item, limits)) is not None:
+                return problem
             continue
         if kind is not dict and kind is not list:
             continue
@@ -49,8 +74,8 @@ def shape_problem(value: Any, limits: ReadLimits) -> tuple[str, str] | None:
                 return (f"an object has {len(item):,} keys, more than the limit of "
                         f"{limits.max_columns:,} (BULKIO_MAX_COLUMNS)", "")
             for key in item:
-                if len(key) > limits.max_value or key.endswith(CUT_MARK):
-                    return too_long_value(limits), key.removesuffix(CUT_MARK)
+                if (problem := _text_problem(key, limits)) is not None:
+                    return problem
             children = item.values()
         else:
             children = item
