@@ -24,6 +24,7 @@ from attrs import evolve, field, frozen
 
 from bulkio.domain.errors import InvalidSettings
 from bulkio.environment import Environment, read_environment
+from bulkio.formats.limits import ReadLimits
 from bulkio.services.settings import JobSettings
 from bulkio.services.webhooks import WebhookSettings
 
@@ -105,6 +106,19 @@ def _ms(milliseconds: int) -> timedelta:
     return timedelta(milliseconds=milliseconds)
 
 
+def _limits(env: Environment) -> ReadLimits:
+    """The input limits; a record limit left unset grows with a larger value limit."""
+    value = env.bulkio_max_value_chars
+    record = env.bulkio_max_record_bytes or max(ReadLimits().max_record, 8 * value)
+    try:
+        return ReadLimits(max_value=value, max_record=record, max_columns=env.bulkio_max_columns,
+                          max_depth=env.bulkio_max_depth, max_values=env.bulkio_max_values,
+                          max_decompressed=env.bulkio_max_decompressed_bytes,
+                          max_ratio=env.bulkio_max_gzip_ratio)
+    except ValueError as err:
+        raise InvalidSettings([f"BULKIO_MAX_RECORD_BYTES={record}: {err}"]) from None
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from environment variables (`os.environ` by default; see the README's
     configuration table). Raises `InvalidSettings` naming every variable that is wrong."""
@@ -119,6 +133,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         outage_deadline=_ms(e.job_outage_deadline_ms),
         max_upload_bytes=e.max_upload_bytes,
         worker_id=e.bulkio_worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        limits=_limits(e),
     )
     return Settings(
         data_dir=e.bulkio_data_dir,

@@ -86,6 +86,13 @@ class Environment(BaseSettings):
     webhook_backoff_ms: int = Field(2000, **_POSITIVE)
     webhook_timeout_ms: int = Field(10_000, **_POSITIVE)
     webhook_allow_loopback: bool = False
+    bulkio_max_value_chars: int = Field(2 * 1024**2, **_POSITIVE)
+    bulkio_max_record_bytes: int | None = Field(None, **_POSITIVE)  # None: 8 values, 16 MiB at least
+    bulkio_max_columns: int = Field(1_000, **_POSITIVE)
+    bulkio_max_depth: int = Field(32, **_POSITIVE)
+    bulkio_max_values: int = Field(100_000, **_POSITIVE)
+    bulkio_max_decompressed_bytes: int = Field(16 * 1024**3, **_POSITIVE)
+    bulkio_max_gzip_ratio: int = Field(100, **_POSITIVE)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

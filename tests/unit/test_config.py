@@ -137,3 +137,25 @@ def test_observability_settings_are_read_and_checked_when_given() -> None:
         from_env({"LOG_FORMAT": "xml", "LOG_LEVEL": "loud", "WEBHOOK_MAX_ATTEMPTS": "0"})
     assert {p.split("=")[0] for p in refused.value.problems} == {
         "LOG_FORMAT", "LOG_LEVEL", "WEBHOOK_MAX_ATTEMPTS"}
+
+
+def test_input_limits_are_read_when_given() -> None:
+    limits = from_env({"BULKIO_MAX_VALUE_CHARS": "4194304", "BULKIO_MAX_COLUMNS": "50",
+                       "BULKIO_MAX_DEPTH": "8", "BULKIO_MAX_VALUES": "1000",
+                       "BULKIO_MAX_DECOMPRESSED_BYTES": "1000000", "BULKIO_MAX_GZIP_RATIO": "20"}).jobs.limits
+    assert (limits.max_value, limits.max_columns, limits.max_depth, limits.max_values) == (
+        4 * 1024 * 1024, 50, 8, 1000)
+    assert (limits.max_decompressed, limits.max_ratio) == (1_000_000, 20)
+    assert limits.max_record == 32 * 1024 * 1024  # grows with the value limit: exports re-import
+
+
+def test_input_limits_are_the_documented_defaults_when_unset() -> None:
+    limits = from_env({}).jobs.limits
+    assert (limits.max_value, limits.max_record, limits.max_columns, limits.max_depth) == (
+        2 * 1024 * 1024, 16 * 1024 * 1024, 1_000, 32)
+    assert (limits.max_values, limits.max_decompressed, limits.max_ratio) == (100_000, 16 * 1024**3, 100)
+
+
+def test_a_record_limit_too_small_for_the_value_limit_is_refused_when_read() -> None:
+    with pytest.raises(InvalidSettings, match="BULKIO_MAX_RECORD_BYTES"):
+        from_env({"BULKIO_MAX_VALUE_CHARS": "1000", "BULKIO_MAX_RECORD_BYTES": "7999"})

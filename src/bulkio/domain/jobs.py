@@ -25,7 +25,7 @@ from typing import Any
 from attrs import define, evolve, field, frozen
 
 from bulkio.domain.errors import InvalidTransition
-from bulkio.domain.rows import RowError
+from bulkio.domain.rows import RowError, brief
 
 INLINE_ERRORS = 100
 MAX_WARNINGS = 50
@@ -208,7 +208,9 @@ class Job:
         return now - self.waiting_since if self.waiting_since else timedelta(0)
 
     def warn(self, message: str) -> None:
-        """Keep a warning once; a file with endless odd columns stops adding them at a limit."""
+        """Keep a warning once; a file with endless odd columns stops adding them at a limit,
+        and a long one (a huge column name) is cut to a preview."""
+        message = brief(message)
         if message not in self.warnings and len(self.warnings) < MAX_WARNINGS:
             self.warnings.append(message)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 
 class ErrorCode(StrEnum):
@@ -38,6 +38,27 @@ class RowError:
     value: Any = None
     line: int | None = None
 
+    def brief(self) -> RowError:
+        """This error with a value short enough to show in every job view (see `brief`)."""
+        return evolve(self, value=brief(self.value))
+
+
+PREVIEW = 200  # characters of a long text shown in an error
+_ITEMS = 20  # items of a long list or object shown in an error
+
+
+def brief(value: Any) -> Any:
+    """`value`, or a preview of it when long: text cut to `PREVIEW` characters and `…`, lists
+    and objects to their first `_ITEMS` entries, each brief too."""
+    if isinstance(value, str):
+        return value if len(value) <= PREVIEW else value[:PREVIEW] + "…"
+    if isinstance(value, list | tuple):
+        return [brief(item) for item in value[:_ITEMS]] + (["…"] if len(value) > _ITEMS else [])
+    if isinstance(value, dict):
+        shown = {brief(k): brief(v) for k, v in list(value.items())[:_ITEMS]}
+        return shown | ({"…": "…"} if len(value) > _ITEMS else {})
+    return value
+
 
 @frozen
 class SourceRow:
@@ -50,12 +71,14 @@ class SourceRow:
 
 @frozen
 class MalformedRow:
-    """A piece of a file that could not be read as a row at all."""
+    """A piece of a file that could not be read as a row: why, a short preview (`raw`), and the
+    values it still yields (e.g. cells decoded with U+FFFD), kept for the error report."""
 
     number: int
     message: str
     raw: str | None = None
     line: int | None = None
+    values: Mapping[str, Any] | None = None
 
     def error(self) -> RowError:
         return RowError(

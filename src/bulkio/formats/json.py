@@ -7,6 +7,7 @@ the error (the end of the offending token).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -16,6 +17,8 @@ import orjson
 
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.rows import MalformedRow, SourceRow
+from bulkio.formats.limits import DEFAULT_LIMITS, ReadLimits
+from bulkio.formats.shape import CUT_MARK, EventShape, shape_problem
 from bulkio.formats.source import CHUNK, Row, RowReader, Source, preview
 
 try:
@@ -30,25 +33,148 @@ except ImportError:  # pragma: no cover - the C backend ships in ijson's wheels
 # escaped); yajl lets some through as whitespace, so they are refused here.
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_QUOTE = re.compile(rb'(\\+)"')
+_CUT_BYTES = CUT_MARK.encode("utf-8")
+ESCAPED_BYTES = 6
+_SEPARATORS = tuple(bytes([c]) for c in b' \t\r\n[]{},:"')
+_TOKEN_HEAD = re.compile(rb'[^ \t\r\n\[\]{},:"]*')
+
+
+@functools.lru_cache(maxsize=8)
+def _long_token(limit: int) -> re.Pattern[bytes]:
+    return re.compile(rb'[^ \t\r\n\[\]{},:"]{%d}' % (limit + 1))
 _ERRORS = (ijson.JSONError, UnicodeDecodeError)
 _KINDS = {ord("{"): "an object", ord('"'): "a string", ord("t"): "a boolean", ord("f"): "a boolean",
           ord("n"): "null"}
 
 
 class _Checked:
-    """The decompressed JSON text, refusing control bytes and knowing its offset."""
+    """The decompressed JSON text as the parser gets it: control bytes refused, and every string
+    longer than `max_value` cut short and marked (`CUT_MARK`), so no token the parser buffers
+    (and no value it builds) outgrows the limit; `offset` counts the bytes read."""
 
     def __init__(self, source: Source) -> None:
         self._data = source.data
+        # A character is at most six bytes of JSON (`\u0001`): strings are cut past that many
+        # bytes, and the value built from what is left is then measured in characters.
+        self._limit = ESCAPED_BYTES * source.limits.max_value
+        self._notice = source.limits.max_value
+        # Where the last string that may be over `max_value` was read: elements parsed near it
+        # are measured (depth and values were measured by the precheck).
+        self.noticed = -(2**62)
+        self._long_token = _long_token(self._limit)
+        self._token = 0  # bytes of the number or literal that the last chunk ended in
         self.offset = 0
+        self._in_string = False
+        self._skipping = False  # inside a cut string: drop bytes until it closes
+        self._run = 0  # bytes since the last quote that starts or ends a string
+        self._backslashes = 0  # backslashes right before the next byte
 
     def read(self, size: int = CHUNK) -> bytes:
+        while True:  # a chunk wholly inside a cut string gives nothing: that is not the end
+            before = self.offset
+            out = self._read(size)
+            if out or self.offset == before:
+                return out
+
+    def _read(self, size: int) -> bytes:
         chunk = self._data.read(size)
         if (bad := _CONTROL.search(chunk)) is not None:
             at = self.offset + bad.start()
             raise SourceUnreadable(f"invalid JSON at byte {at}: control character {chunk[bad.start()]:#04x}")
+        if self._run + len(chunk) > self._notice:
+            self.noticed = self.offset
+        if self._skipping or self._run + len(chunk) > self._limit:
+            out = self._cut(chunk)
+        else:
+            out = chunk
+            self._follow(chunk)
+            self._token = 0  # no token in it can be long; a tail is forgiven (under a chunk)
         self.offset += len(chunk)
-        return chunk
+        trailing = len(chunk) - len(chunk.rstrip(b"\\"))
+        self._backslashes = self._backslashes + trailing if trailing == len(chunk) else trailing
+        return out
+
+    def _follow(self, chunk: bytes) -> None:
+        """The string state after `chunk` when no string in it can reach the limit (C speed)."""
+        quotes = chunk.count(b'"')
+        if not quotes:
+            self._run += len(chunk)
+            return
+        escaped = chunk.startswith(b'"') and self._backslashes % 2
+        escaped += sum(len(m.group(1)) % 2 for m in _ESCAPED_QUOTE.finditer(chunk))
+        if (quotes - escaped) % 2:
+            self._in_string = not self._in_string
+        last = self._quote_before(chunk, len(chunk))
+        self._run = len(chunk) - last - 1 if last >= 0 else self._run + len(chunk)
+
+    def _escaped(self, chunk: bytes, at: int) -> bool:
+        """Whether the byte at `at` follows an odd number of backslashes."""
+        count = 0
+        while at - count - 1 >= 0 and chunk[at - count - 1] == 0x5C:
+            count += 1
+        if count == at:
+            count += self._backslashes
+        return count % 2 == 1
+
+    def _quote_before(self, chunk: bytes, end: int) -> int:
+        at = chunk.rfind(b'"', 0, end)
+        while at >= 0 and self._escaped(chunk, at):
+            at = chunk.rfind(b'"', 0, at)
+        return at
+
+    def _quote_after(self, chunk: bytes, start: int) -> int:
+        at = chunk.find(b'"', start)
+        while at >= 0 and self._escaped(chunk, at):
+            at = chunk.find(b'"', at + 1)
+        return at
+
+    def _safe_cut(self, chunk: bytes, start: int, end: int) -> int | None:
+        """A place in [start, end) to cut a string: between characters, not inside an escape."""
+        for at in range(start, min(end, start + 8)):
+            if chunk[at] & 0xC0 != 0x80 and not self._escaped(chunk, at):
+                return at
+        return None
+
+    def _check_tokens(self, piece: bytes, at: int) -> None:
+        """Refuse a number or literal longer than the limit (the parser would buffer it)."""
+        head = _TOKEN_HEAD.match(piece).end()  # type: ignore[union-attr]
+        if self._token + head > self._limit or self._long_token.search(piece):
+            raise SourceUnreadable(f"invalid JSON at byte {self.offset + at}: a number or word "
+                                   f"longer than {self._limit:,} bytes")
+        last = max(piece.rfind(separator) for separator in _SEPARATORS)
+        self._token = self._token + head if head == len(piece) else len(piece) - last - 1
+
+    def _cut(self, chunk: bytes) -> bytes:
+        out: list[bytes] = []
+        pos, size = 0, len(chunk)
+        while pos < size:
+            quote = self._quote_after(chunk, pos)
+            end = size if quote < 0 else quote
+            if self._skipping:
+                if quote < 0:
+                    break
+                self._skipping = False
+            elif not self._in_string:
+                self._check_tokens(chunk[pos:end], pos)
+                out.append(chunk[pos:end])
+                self._run += end - pos
+            else:
+                room = self._limit - self._run
+                cut = None
+                if end - pos > room:
+                    cut = self._safe_cut(chunk, pos + max(room, 0), end)
+                if cut is not None:
+                    out += (chunk[pos:cut], _CUT_BYTES)
+                    self._skipping, pos = True, cut
+                    continue
+                out.append(chunk[pos:end])
+                self._run += end - pos
+            if quote < 0:
+                break
+            out.append(b'"')
+            self._in_string, self._run, self._token, pos = not self._in_string, 0, 0, quote + 1
+        return b"".join(out)
 
 
 def _reason(err: Exception) -> str:
@@ -100,7 +226,7 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _rows(text: _Checked, columns: list[str]) -> Iterator[Row]:
+def _rows(text: _Checked, columns: list[str], limits: ReadLimits) -> Iterator[Row]:
     known: set[str] = set()
     number = 0
     items = _backend.items(text, "item", use_float=True, buf_size=CHUNK)
@@ -110,6 +236,9 @@ def _rows(text: _Checked, columns: list[str]) -> Iterator[Row]:
             if type(value) is not dict:
                 message = f"element {number} is not a JSON object (found {_kind(value)})"
                 yield MalformedRow(number, message, _text_of(value))
+            elif (len(value) > limits.max_columns or text.offset - text.noticed <= 2 * CHUNK) \
+                    and (problem := shape_problem(value, limits)) is not None:
+                yield MalformedRow(number, problem[0], preview(problem[1]) or None)
             elif _CHECK_SURROGATES and _has_lone_surrogate(value):
                 yield MalformedRow(number, "element holds an invalid \\u escape (a lone surrogate)")
             else:
@@ -131,18 +260,24 @@ def read_json(source: Source) -> RowReader:
         found = _KINDS.get(first, "a number" if first in b"-0123456789" else "text that is not JSON")
         raise SourceUnreadable(f"a JSON import must be an array of objects; found {found}")
     columns: list[str] = []
-    return RowReader(_rows(_Checked(source), columns), source, columns)
+    return RowReader(_rows(_Checked(source), columns, source.limits), source, columns)
 
 
-def _first_failure(text: _Checked) -> tuple[int, str] | None:
-    """Parse in chunks; on failure return where the failing chunk starts, and why."""
+def _first_failure(text: _Checked, limits: ReadLimits) -> tuple[int, str] | None:
+    """Parse in chunks; on failure return where the failing chunk starts, and why. An element
+    over the depth or values limit raises `SourceUnreadable` (it would be built whole)."""
     events = ijson.sendable_list()
     parser = _backend.basic_parse_coro(events, use_float=True)
+    shape = EventShape(limits, level=1)
     start = 0
     try:
-        while chunk := text.read(CHUNK):
-            start = text.offset - len(chunk)
+        while True:
+            start = text.offset
+            if not (chunk := text.read(CHUNK)):
+                break
             parser.send(chunk)
+            if (problem := shape.feed(events)) is not None:
+                raise SourceUnreadable(f"{problem}: the array cannot be read")
             events.clear()  # only the verdict matters: keep memory flat
         start = text.offset
         parser.close()
@@ -166,19 +301,20 @@ def _exact_offset(text: _Checked, chunk_start: int) -> int:
     return text.offset  # every byte was accepted: the text ends too early
 
 
-def precheck_json(open_stream: Callable[[], BinaryIO]) -> None:
-    """Raise `SourceUnreadable` with the byte offset if the input is not well-formed JSON."""
+def precheck_json(open_stream: Callable[[], BinaryIO], limits: ReadLimits = DEFAULT_LIMITS) -> None:
+    """Raise `SourceUnreadable` with the byte offset if the input is not well-formed JSON, or
+    with the element if one nests deeper or holds more values than `limits` allow."""
     with open_stream() as stream:
-        source = Source(stream)
+        source = Source(stream, limits)
         source.skip_bom()
         if source.data.peek(1) == b"":
             raise SourceUnreadable("the file is empty")
-        failure = _first_failure(_Checked(source))
+        failure = _first_failure(_Checked(source), limits)
     if failure is None:
         return
     chunk_start, reason = failure
     with open_stream() as stream:
-        source = Source(stream)
+        source = Source(stream, limits)
         source.skip_bom()
         at = _exact_offset(_Checked(source), chunk_start)
     raise SourceUnreadable(f"invalid JSON at byte {at}: {reason}")

@@ -1,45 +1,106 @@
-"""NDJSON rows: one JSON object per line, each parsed on its own with orjson."""
+"""NDJSON rows: one JSON object per line, each parsed on its own with orjson.
+
+A line is read only up to `ReadLimits.max_record` bytes (a longer one is skipped in pieces). A
+long line that could hold more values than `max_values` is first checked on ijson's event stream,
+which builds no containers, so it is refused before orjson would build it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import ijson
 import orjson
 
 from bulkio.domain.rows import MalformedRow, SourceRow
+from bulkio.formats.limits import ReadLimits
+from bulkio.formats.shape import EventShape, shape_problem
 from bulkio.formats.source import Row, RowReader, Source, preview
 
-# A line longer than this is skipped in pieces instead of being held whole in memory.
-MAX_LINE = 16 * 1024 * 1024
+_backend = ijson.get_backend("yajl2_c")
+# Lines up to this size cannot build much: orjson parses them without a look first.
+_SMALL_LINE = 64 * 1024
 
 
-def _skip_rest_of_line(source: Source) -> None:
-    while (piece := source.data.readline(MAX_LINE)) and not piece.endswith(b"\n"):
+def _skip_rest_of_line(source: Source, limit: int) -> None:
+    while (piece := source.data.readline(limit)) and not piece.endswith(b"\n"):
         pass
+
+
+def _events_problem(line: bytes, limits: ReadLimits) -> str | None:
+    """Depth and values of a long line, from parser events (strings are at most one line)."""
+    if line.count(b",") + line.count(b"[") + line.count(b"{") < limits.max_values:
+        return None  # cannot hold more values than the limit: let orjson check the rest
+    shape = EventShape(limits, level=0)
+    events = ijson.sendable_list()
+    parser = _backend.basic_parse_coro(events, use_float=True)
+    try:
+        for start in range(0, len(line), _SMALL_LINE):
+            parser.send(line[start:start + _SMALL_LINE])
+            if (problem := shape.feed(events)) is not None:
+                return problem.replace("element 1 ", "the line ")
+            events.clear()
+    except (ijson.JSONError, UnicodeDecodeError):
+        return None  # orjson names the syntax error
+    return None
+
+
+def _unreadable(number: int, line: bytes, line_number: int, err: Exception) -> MalformedRow:
+    """The row error of a line orjson refuses; a line that is JSON once its bytes that are not
+    UTF-8 read as U+FFFD keeps its values that way, so its error report can be fixed."""
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            value = orjson.loads(line.decode("utf-8", errors="replace"))
+        except orjson.JSONDecodeError:
+            value = None
+        if type(value) is dict:
+            return MalformedRow(number, "line is not valid UTF-8 text", preview(line), line_number,
+                                value)
+    return MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
+
+
+def _may_break_limits(line: bytes, limits: ReadLimits) -> bool:
+    """False when the line is too short to hold a value, an object or a nesting over a limit
+    (a character is at least one byte; a key or item needs a comma): the row need not be walked."""
+    if len(line) > limits.max_value:
+        return True
+    containers = line.count(b"{") + line.count(b"[")
+    return containers > limits.max_depth or line.count(b",") + 1 > min(limits.max_columns,
+                                                                       limits.max_values)
 
 
 def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
     readline, loads, decode_error = source.data.readline, orjson.loads, orjson.JSONDecodeError
+    limits = source.limits
+    limit = limits.max_record
     known = set(columns)
     number = line_number = 0
-    while line := readline(MAX_LINE):
+    while line := readline(limit + 1):
         line_number += 1
-        if len(line) == MAX_LINE and not line.endswith(b"\n"):
-            _skip_rest_of_line(source)
+        if len(line) > limit:
+            _skip_rest_of_line(source, limit)
             number += 1
-            message = f"line is longer than {MAX_LINE:,} bytes"
+            message = f"line is longer than the limit of {limit:,} bytes (BULKIO_MAX_RECORD_BYTES)"
             yield MalformedRow(number, message, preview(line), line_number)
             continue
         if line.isspace():
             continue
         number += 1
+        if len(line) > _SMALL_LINE and (problem := _events_problem(line, limits)) is not None:
+            yield MalformedRow(number, problem, preview(line), line_number)
+            continue
         try:
             value = loads(line)
         except decode_error as err:
-            yield MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
+            yield _unreadable(number, line, line_number, err)
             continue
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)
+            continue
+        if _may_break_limits(line, limits) and (shape := shape_problem(value, limits)) is not None:
+            yield MalformedRow(number, shape[0], preview(shape[1] or line), line_number)
             continue
         if not known.issuperset(value):
             fresh = [key for key in value if key not in known]
@@ -52,3 +113,4 @@ def read_ndjson(source: Source) -> RowReader:
     """Rows of an NDJSON file; `columns` grows with every key seen so far."""
     columns: list[str] = []
     return RowReader(_rows(source, columns), source, columns)
+

@@ -9,6 +9,7 @@ from bulkio.domain.errors import SourceUnreadable
 from bulkio.formats.csv import read_csv
 from bulkio.formats.format import Format
 from bulkio.formats.json import precheck_json, read_json
+from bulkio.formats.limits import DEFAULT_LIMITS, ReadLimits
 from bulkio.formats.ndjson import read_ndjson
 from bulkio.formats.source import RowReader, Source
 
@@ -19,18 +20,20 @@ _READERS: dict[Format, Callable[[Source], RowReader]] = {
 }
 
 
-def open_rows(stream: BinaryIO, fmt: Format) -> RowReader:
-    """Stream the rows of `stream` (plain or gzip) in flat memory; raise `SourceUnreadable` early."""
-    source = Source(stream)
+def open_rows(stream: BinaryIO, fmt: Format, limits: ReadLimits = DEFAULT_LIMITS) -> RowReader:
+    """Stream the rows of `stream` (plain or gzip) in memory bounded by `limits`; raise
+    `SourceUnreadable` early."""
+    source = Source(stream, limits)
     source.skip_bom()
     if not source.data.peek(1):
         raise SourceUnreadable("the file is empty")
     return _READERS[Format(fmt)](source)
 
 
-def precheck(stream_factory: Callable[[], BinaryIO], fmt: Format) -> None:
+def precheck(stream_factory: Callable[[], BinaryIO], fmt: Format,
+             limits: ReadLimits = DEFAULT_LIMITS) -> None:
     """Check the whole input up front where one syntax error would spoil every later row."""
     # Only JSON needs it: a broken array must fail the job before anything is written, while
     # CSV and NDJSON report the broken row and read on.
     if Format(fmt) is Format.JSON:
-        precheck_json(stream_factory)
+        precheck_json(stream_factory, limits)

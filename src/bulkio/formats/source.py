@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.rows import MalformedRow, SourceRow
+from bulkio.formats.limits import DEFAULT_LIMITS, ReadLimits
 
 Row = SourceRow | MalformedRow
 CHUNK = 64 * 1024
@@ -40,29 +41,48 @@ class _Counted(io.RawIOBase):
 
 
 class _Gunzipped(io.RawIOBase):
-    """Decompresses gzip, turning a corrupt archive into `SourceUnreadable`."""
+    """Decompresses gzip, turning a corrupt archive or a decompression bomb into
+    `SourceUnreadable` (see `ReadLimits.max_decompressed` and `max_ratio`)."""
 
-    def __init__(self, compressed: BinaryIO) -> None:
+    def __init__(self, compressed: BinaryIO, counted: _Counted, limits: ReadLimits) -> None:
         self._file = gzip.GzipFile(fileobj=compressed, mode="rb")
+        self._counted, self._limits = counted, limits
+        self.count = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
-            return self._file.readinto(buffer)
+            size = self._file.readinto(buffer)
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
             raise SourceUnreadable(f"the gzip data is corrupt or truncated: {err}") from err
+        self.count += size
+        self._check()
+        return size
+
+    def _check(self) -> None:
+        limits, out = self._limits, self.count
+        if out > limits.max_decompressed:
+            raise SourceUnreadable(
+                f"the gzip data expands to more than {limits.max_decompressed:,} bytes "
+                "(BULKIO_MAX_DECOMPRESSED_BYTES)")
+        if out > limits.ratio_grace and out > limits.max_ratio * max(self._counted.count, 1):
+            raise SourceUnreadable(
+                f"the gzip data expands more than {limits.max_ratio} times its size "
+                "(BULKIO_MAX_GZIP_RATIO): refused as a decompression bomb")
 
 
 class Source:
     """The decompressed bytes of an input, and how far the underlying stream has been read."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self._counted = _Counted(stream)
+        self.limits = limits
         buffered = io.BufferedReader(self._counted, CHUNK)
         if buffered.peek(2)[:2] == GZIP_MAGIC:
-            buffered = io.BufferedReader(_Gunzipped(buffered), CHUNK)  # type: ignore[arg-type]
+            gunzipped = _Gunzipped(buffered, self._counted, limits)  # type: ignore[arg-type]
+            buffered = io.BufferedReader(gunzipped, CHUNK)
         self.data: io.BufferedReader = buffered
 
     @property
@@ -104,7 +124,9 @@ class RowReader(Iterator[Row]):
 
 
 def preview(raw: bytes | str) -> str:
-    """The start of a piece of input, as text safe to show and to store."""
+    """The start of a piece of input (at most `RAW_PREVIEW` characters, then `…` when there is
+    more), as text safe to show and to store."""
     if isinstance(raw, bytes):
-        raw = raw[: RAW_PREVIEW * 4].decode("utf-8", errors="replace")
-    return _SURROGATES.sub("\ufffd", raw[:RAW_PREVIEW])
+        raw = raw[: RAW_PREVIEW * 4 + 4].decode("utf-8", errors="replace")
+    shown = raw[:RAW_PREVIEW] + ("…" if len(raw) > RAW_PREVIEW else "")
+    return _SURROGATES.sub("\ufffd", shown)

@@ -72,7 +72,7 @@ def _batch(resource: Resource, items: Sequence[SourceRow | MalformedRow], reader
     errors: list[ErrorWithRow] = []
     for item in items:
         if isinstance(item, MalformedRow):
-            errors.append((item.error(), None))
+            errors.append((item.error(), item.values))
             continue
         result = check_row(resource, item, fast)
         if result.record is None:
@@ -119,9 +119,10 @@ class ImportPipeline:
         assert job.source is not None
         resource = resource_named(job.resource)
         fmt = Format(job.format)
-        precheck(lambda: self._storage.open_reader(job.source), fmt)
+        limits = self._settings.limits
+        precheck(lambda: self._storage.open_reader(job.source), fmt, limits)
         with self._storage.open_reader(job.source) as stream:
-            rows = open_rows(stream, fmt)
+            rows = open_rows(stream, fmt, limits)
             # Reading and validating run a batch ahead while this thread waits on the database;
             # `closing` stops the reader before its stream closes, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
@@ -182,6 +183,7 @@ class ImportPipeline:
         plan = self._plan(job, resource, valid, seen)
         errors.extend((e, raw_by_row.get(e.row)) for e in plan.errors)
         errors.sort(key=lambda pair: pair[0].row)
+        errors = [(e.brief(), raw) for e, raw in errors]  # jobs show a preview, reports the row
         outcome = BatchOutcome(
             created=plan.created, updated=plan.updated, skipped=plan.skipped,
             failed=len({e.row for e, _ in errors}), rows=batch.rows, bytes_read=batch.bytes_read,

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from attrs import frozen
 
+from bulkio.formats.limits import DEFAULT_LIMITS, ReadLimits
+
 
 @frozen
 class JobSettings:
@@ -22,3 +24,4 @@ class JobSettings:
     outage_deadline: timedelta = timedelta(minutes=30)
     outage_first_pause_s: float = 0.5  # the first pause of that backoff; it doubles each time
     worker_id: str = "worker"
+    limits: ReadLimits = DEFAULT_LIMITS  # what one input may hold (README: Files, limits)

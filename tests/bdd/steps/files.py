@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pytest_bdd import given, parsers
 
-from .tables import encode_table
+from .tables import encode_records, encode_table
 
 BOM = b"\xef\xbb\xbf"
 
@@ -89,3 +89,43 @@ def _(files: dict[str, Path], files_dir: Path, name: str, bad: int, good: int) -
     lines += [f"user{i}-at-example.com,User {i},reader" for i in range(1, bad + 1)]
     lines += [f"user{i}@example.com,User {i},reader" for i in range(bad + 1, bad + good + 1)]
     save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+@given(parsers.parse('a file "{name}" in Latin-1 with:'))
+def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
+    save(files, files_dir, name, (docstring + "\n").encode("latin-1"))
+
+
+@given(parsers.parse('a CSV file "{name}" of {count:d} users whose row {bad:d} opens a quote it never closes'))
+def _(files: dict[str, Path], files_dir: Path, name: str, count: int, bad: int) -> None:
+    lines = ["email,name,role"]
+    lines += [f'user{i}@example.com,"User {i}' if i == bad else f"user{i}@example.com,User {i},reader"
+              for i in range(1, count + 1)]
+    save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+@given(parsers.parse('a file "{name}" with one user whose name has {size:d} characters and one valid user'))
+def _(files: dict[str, Path], files_dir: Path, name: str, size: int) -> None:
+    users = [{"email": "long@example.com", "name": "N" * size, "role": "reader"},
+             {"email": "ann@example.com", "name": "Ann", "role": "reader"}]
+    save(files, files_dir, name, encode_records(users, _format_of(name)))
+
+
+@given(parsers.parse('a file "{name}" with one article whose body is {kilobytes:d} KB of {words:d} words'))
+def _(files: dict[str, Path], files_dir: Path, name: str, kilobytes: int, words: int,
+      known_ids: dict[str, str]) -> None:
+    width = kilobytes * 1000 // words - 1  # each word and its space
+    body = " ".join(f"{i:0{width}d}" for i in range(words))
+    article = {"slug": "long-read", "title": "A long read", "author_id": known_ids["author"],
+               "status": "draft", "body": body}
+    save(files, files_dir, name, json.dumps(article).encode("utf-8") + b"\n")
+
+
+@given(parsers.parse('a file "{name}" whose second user nests {levels:d} levels deep'))
+def _(files: dict[str, Path], files_dir: Path, name: str, levels: int) -> None:
+    deep = '{"email": "deep@example.com", "name": ' + "[" * levels + "]" * levels + ', "role": "reader"}'
+    users = [json.dumps({"email": f"u{i}@example.com", "name": f"U {i}", "role": "reader"})
+             for i in (1, 3)]
+    rows = [users[0], deep, users[1]]
+    data = "\n".join(rows) + "\n" if _format_of(name) == "ndjson" else "[" + ",".join(rows) + "]"
+    save(files, files_dir, name, data.encode("utf-8"))

@@ -105,6 +105,12 @@ def _(job: Job) -> None:
     assert job.warnings == []
 
 
+@then(parsers.parse("each row error shows at most {size:d} characters of its value"))
+def _(bio: Bulkio, job: Job, size: int) -> None:
+    shown = [*job.errors, *bio.errors(job.id)]
+    assert shown and all(len(str(e.value or "")) <= size for e in shown), shown
+
+
 @then(parsers.parse("the import job shows the first {count:d} errors"))
 def _(job: Job, count: int) -> None:
     assert [e.row for e in job.errors] == list(range(1, count + 1))

@@ -31,6 +31,11 @@ def _(open_bulkio, size: int) -> Bulkio:  # noqa: ANN001 - the conftest's factor
     return open_bulkio(JOB_BATCH_SIZE=size)
 
 
+@given(parsers.parse("import jobs allow values of at most {size:d} characters"), target_fixture="bio")
+def _(open_bulkio, size: int) -> Bulkio:  # noqa: ANN001 - the conftest's factory
+    return open_bulkio(BULKIO_MAX_VALUE_CHARS=size)
+
+
 NOUN = "(?P<noun>users?|articles?|comments?)"
 KEYS = {"users": "email", "articles": "slug", "comments": "id"}
 

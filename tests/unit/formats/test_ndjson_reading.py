@@ -4,9 +4,8 @@ import io
 
 from bulkio.domain.rows import MalformedRow, SourceRow
 from bulkio.formats import Format, open_rows
-from bulkio.formats.ndjson import MAX_LINE
 
-from .samples import read
+from .samples import SMALL, read
 
 
 def test_each_line_is_one_row_when_lines_are_objects() -> None:
@@ -51,10 +50,10 @@ def test_row_is_malformed_when_line_holds_a_lone_surrogate_escape() -> None:
 
 
 def test_row_is_malformed_and_skipped_when_line_is_too_long() -> None:
-    data = b'{"a": "' + b"x" * MAX_LINE + b'"}\n{"a": 2}\n'
-    rows = read(data, Format.NDJSON)
-    assert isinstance(rows[0], MalformedRow) and "longer than" in rows[0].message
-    assert len(rows[0].raw or "") <= 200
+    data = b'{"a": "' + b"x" * SMALL.max_record + b'"}\n{"a": 2}\n'
+    rows = read(data, Format.NDJSON, SMALL)
+    assert isinstance(rows[0], MalformedRow) and "longer than the limit of 8,000" in rows[0].message
+    assert len(rows[0].raw or "") <= 201
     assert rows[1] == SourceRow(2, {"a": 2}, 2)
 
 
@@ -67,3 +66,10 @@ def test_columns_gather_every_key_when_rows_differ() -> None:
 
 def test_bom_is_ignored_when_file_starts_with_one() -> None:
     assert read(b'\xef\xbb\xbf{"a": 1}\n', Format.NDJSON) == [SourceRow(1, {"a": 1}, 1)]
+
+
+def test_row_is_malformed_but_keeps_its_values_when_a_line_is_not_utf8() -> None:
+    rows = read(b'{"email": "rene@example.com", "name": "Ren\xe9"}\n{"a": 2}\n', Format.NDJSON)
+    assert isinstance(rows[0], MalformedRow) and rows[0].message == "line is not valid UTF-8 text"
+    assert rows[0].values == {"email": "rene@example.com", "name": "Ren\ufffd"}
+    assert rows[1] == SourceRow(2, {"a": 2}, 2)
