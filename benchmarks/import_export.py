@@ -620,6 +620,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the files and the database")
     parser.add_argument("--json", type=Path, default=None, help="write the results as JSON")
     parser.add_argument("--markdown", type=Path, default=None, help="write the results as Markdown")
+    parser.add_argument("--plot", type=Path, default=None,
+                        help="draw the results as a PNG (needs the `bench` extra: matplotlib)")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -642,13 +644,17 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - start
     for note in run.notes:
         print(f"- {note}")
+    result = {"facts": run.facts, "rows": args.rows, "format": args.format, "invalid": run.invalid,
+              "batch_size": args.batch_size, "seconds": round(elapsed), "command": run.command,
+              "results": run.results, "notes": run.notes}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"facts": run.facts, "rows": args.rows,
-                                         "format": args.format, "invalid": run.invalid,
-                                         "batch_size": args.batch_size, "seconds": round(elapsed),
-                                         "command": run.command, "results": run.results,
-                                         "notes": run.notes}, indent=2) + "\n")
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if args.plot:
+        sys.path.insert(0, str(HERE))
+        from plot import plot
+
+        plot(result, args.plot)
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(report_markdown(run, elapsed))

@@ -48,6 +48,7 @@ from bulkio.domain.validation import Record
 UUID_TEXT = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # str(uuid.UUID(...))
 IGNORED = ("created_at", "updated_at")  # what an export adds and `validate` ignores
 
+UNSET = msgspec.UNSET  # a field the row does not carry
 FastValidator = Callable[[Mapping[str, Any]], Record | None]
 
 
@@ -95,8 +96,8 @@ def _annotation(spec: Field, lax: bool) -> tuple[str, Any] | tuple[str, Any, Any
     kind = _type(spec.kind, blank=True)
     if lax:
         # CSV cells are text, never null (msgspec's lax mode would read "null" as None).
-        return spec.name, kind | Literal[""] if kind is bool else kind, msgspec.UNSET
-    return spec.name, kind | None, msgspec.UNSET
+        return spec.name, kind | Literal[""] if kind is bool else kind, UNSET
+    return spec.name, kind | None, UNSET
 
 
 def _fixer(spec: Field) -> Callable[[Any], Any] | None:
@@ -104,7 +105,7 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
     A blank optional value becomes the default when the field is clearable, else `UNSET` (the
     row does not carry the field), as `validate` has it."""
     kind, optional = spec.kind, not spec.required
-    blank = spec.default if spec.clearable else msgspec.UNSET
+    blank = spec.default if spec.clearable else UNSET
     parse = kind.clean if isinstance(kind, Timestamp | TagList) else None  # their text forms
     lowercase = isinstance(kind, Pattern) and kind.lowercase
     key = isinstance(kind, Pattern)  # natural keys are stored in NFC
@@ -113,7 +114,7 @@ def _fixer(spec: Field) -> Callable[[Any], Any] | None:
         return None
 
     def fix(value: Any) -> Any:
-        if value is msgspec.UNSET:
+        if value is UNSET:
             return value
         if optional and (value is None or (type(value) is str and not value.strip())):
             return blank
@@ -136,25 +137,26 @@ def compiled(resource: Resource, lax: bool = False) -> FastValidator:
 
     `lax` is for CSV, where every value is text (msgspec's non-strict conversion)."""
     struct = msgspec.defstruct(
-        f"Fast{resource.name.title()}",
-        [*(_annotation(spec, lax) for spec in resource.fields),
-         *((name, object, msgspec.UNSET) for name in IGNORED)],
+        f"Fast{resource.name.title()}", [_annotation(spec, lax) for spec in resource.fields],
         forbid_unknown_fields=True, kw_only=True,
     )
-    names = resource.field_names
-    fixers = [(i, fix) for i, spec in enumerate(resource.fields)
-              if (fix := _fixer(spec)) is not None]
-    rules, convert, strict, unset = resource.rules, msgspec.convert, not lax, msgspec.UNSET
-    failed = (msgspec.ValidationError, FieldProblem)
+    fixers = [(spec.name, fix) for spec in resource.fields if (fix := _fixer(spec)) is not None]
+    rules, strict = resource.rules, not lax
+    convert, asdict, failed = msgspec.convert, msgspec.structs.asdict, (msgspec.ValidationError, FieldProblem)
 
     def fast(values: Mapping[str, Any]) -> Record | None:
+        if IGNORED[0] in values or IGNORED[1] in values:
+            values = {k: v for k, v in values.items() if k not in IGNORED}
         try:
-            row = list(msgspec.structs.astuple(convert(values, struct, strict=strict)))
-            for i, fix in fixers:
-                row[i] = fix(row[i])
+            record = asdict(convert(values, struct, strict=strict))
+            for name, fix in fixers:
+                value = fix(record[name])
+                if value is UNSET:
+                    del record[name]  # not carried by the row
+                else:
+                    record[name] = value
         except failed:
-            return None
-        record = {name: value for name, value in zip(names, row) if value is not unset}
+            return None  # unknown keys (another spelling of a column) included
         for rule in rules:
             if all(name in record for name in rule.reads) and rule.check(record) is not None:
                 return None
