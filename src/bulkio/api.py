@@ -153,7 +153,11 @@ def open(settings: Settings | Mapping[str, str] | None = None, *, sweep: bool = 
     if not isinstance(settings, Settings):
         settings = from_env(settings)
     container = build(settings)
-    container.init_resources()
+    try:
+        container.init_resources()
+    except BaseException:
+        container.shutdown_resources()  # whatever did start (worker threads) stops again
+        raise
     maintenance = None
     if sweep:
         maintenance = container.maintenance()

@@ -53,7 +53,6 @@ class Settings:
     url_timeout_s: float = 300.0
     url_allow_hosts: frozenset[str] = field(default=frozenset(), converter=frozenset)
     idempotency_ttl: timedelta = timedelta(hours=24)
-    download_url_ttl_s: int = 3600
     lock_timeout_ms: int = 2000  # longest wait of a job write for a row another one holds
     health_timeout_ms: int = 2000  # longest wait of each readiness check
     log_format: str = "auto"  # json, console, or auto: console on a terminal, JSON otherwise

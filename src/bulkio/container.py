@@ -29,10 +29,17 @@ from bulkio.services.webhooks import WebhookNotifier
 
 def _engine(settings: Settings) -> Iterator[Any]:
     from bulkio.adapters.sql.engine import create_engine_for, ensure_schema
+    from bulkio.adapters.sql.migrate import check_schema
 
     engine = create_engine_for(settings.sql_url)
     if engine.dialect.name == "sqlite":
         ensure_schema(engine)  # embedded: no migrate step to remember; PostgreSQL uses Alembic
+    else:
+        try:
+            check_schema(engine)  # one clear error ("run `bulkio migrate`"), not a missing table
+        except BaseException:
+            engine.dispose()
+            raise
     yield engine
     engine.dispose()
 

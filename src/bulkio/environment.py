@@ -77,7 +77,9 @@ class Environment(BaseSettings):
     url_import_timeout_ms: int = Field(300_000, **_POSITIVE)
     url_import_allow_hosts: str = ""
     idempotency_ttl_ms: int = Field(86_400_000, **_POSITIVE)
-    export_ttl_ms: int = Field(86_400_000, **_POSITIVE)
+    # At most 7 days: the longest an S3 presigned URL (Signature Version 4) can stay valid, and
+    # a download URL must last as long as the file is kept.
+    export_ttl_ms: int = Field(86_400_000, ge=1, le=7 * 86_400_000)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     metrics_port: int = Field(9191, ge=0, le=65535)  # 0: no exporter

@@ -15,6 +15,7 @@ from tests.production import embedded_bulkio, production_bulkio
 
 from .steps.exports import *  # noqa: F403 - step definitions are fixtures
 from .steps.files import *  # noqa: F403
+from .steps.cli import *  # noqa: F403
 from .steps.jobs import *  # noqa: F403
 from .steps.records import *  # noqa: F403
 

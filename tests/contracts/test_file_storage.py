@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,3 +230,18 @@ def test_s3_aborts_a_multipart_upload_broken_by_an_outage_once_s3_is_back(
             s3.up()
     uploads = s3_client(s3_endpoint).list_multipart_uploads(Bucket=s3_bucket)
     assert uploads.get("Uploads", []) == []
+@pytest.fixture(params=["local", "s3"])
+def unprepared(request: pytest.FixtureRequest, tmp_path: Path) -> FileStorage:
+    """A storage whose folder or bucket does not exist yet."""
+    if request.param == "local":
+        return LocalFileStorage(tmp_path / "not-yet" / "files")
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return S3FileStorage(f"bulkio-new-{uuid.uuid4().hex[:12]}", region="us-east-1",
+                         endpoint_url=endpoint, part_size=MIN_PART_SIZE)
+
+
+def test_prepare_creates_the_bucket_or_folder_when_it_is_missing(unprepared: FileStorage) -> None:
+    unprepared.prepare()
+    unprepared.prepare()  # idempotent: a second migrate or `storage init` changes nothing
+    unprepared.ping()
+    assert unprepared.put("exports/x.csv", [b"a,b\n"]) == 4

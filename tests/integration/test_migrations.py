@@ -10,10 +10,15 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from click.testing import CliRunner
 
+import bulkio
 from bulkio.adapters.sql.engine import create_engine_for
 from bulkio.adapters.sql.migrate import downgrade, upgrade
 from bulkio.adapters.sql.tables import metadata
+from bulkio.domain.errors import SchemaMissing
+from bulkio.entrypoints.cli import main
+from bulkio.entrypoints.exits import ExitCode
 
 pytestmark = pytest.mark.services
 
@@ -84,3 +89,28 @@ def test_migrations_build_the_same_schema_on_sqlite_when_run_there(tmp_path: Pat
     assert differences(url) == []
     downgrade(url)
     assert table_names(url) == {"alembic_version"}
+
+
+@pytest.mark.parametrize("entry", ["python", "cli"])
+def test_missing_schema_is_one_error_saying_to_migrate_when_bulkio_starts(
+    empty_pg_url: str, entry: str, tmp_path: Path,
+) -> None:
+    env = {"DATABASE_URL": empty_pg_url, "BULKIO_DATA_DIR": str(tmp_path / "data")}
+    if entry == "python":
+        with pytest.raises(SchemaMissing, match=r"no bulkio schema: run `bulkio migrate`"):
+            bulkio.open(env)
+        return
+    result = CliRunner().invoke(main, ["jobs"], env={**env, "REDIS_URL": "", "AWS_S3_BUCKET": ""})
+    assert result.exit_code == ExitCode.UNAVAILABLE
+    assert result.stderr.strip().count("\n") == 0 and "run `bulkio migrate`" in result.stderr
+
+
+def test_an_older_schema_is_refused_until_migrated_when_bulkio_starts(
+    empty_pg_url: str, tmp_path: Path,
+) -> None:
+    upgrade(empty_pg_url, "0001")
+    env = {"DATABASE_URL": empty_pg_url, "BULKIO_DATA_DIR": str(tmp_path / "data")}
+    with pytest.raises(SchemaMissing, match=r"older bulkio schema \(0001\): run `bulkio migrate`"):
+        bulkio.open(env)
+    upgrade(empty_pg_url)
+    bulkio.open(env).close()

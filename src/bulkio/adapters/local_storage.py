@@ -85,6 +85,13 @@ class LocalFileStorage:
         except OSError as err:
             raise Unavailable(f"storage folder {self._root} is not writable: {err.strerror}") from err
 
+    def prepare(self) -> None:
+        """Create the folder (and its parents) if missing."""
+        try:
+            self._root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise Unavailable(f"cannot create storage folder {self._root}: {err.strerror}") from err
+
     def _path(self, key: str) -> Path:
         """The file for `key`, refusing keys that would land outside the root."""
         relative = PurePosixPath(key)

@@ -117,6 +117,28 @@ class S3FileStorage:
             raise Unavailable(f"S3 bucket {self._bucket!r} does not answer: {_reason(err)}") from err
 
 
+    def prepare(self) -> None:
+        """Create the bucket in the client's region unless it exists (and is ours)."""
+        try:
+            self._client.head_bucket(Bucket=self._bucket)
+            return
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") not in _MISSING | {"NoSuchBucket"}:
+                raise Unavailable(f"S3 bucket {self._bucket!r}: {_reason(err)}") from err
+        except BotoCoreError as err:
+            raise Unavailable(f"S3 does not answer: {_reason(err)}") from err
+        region = self._client.meta.region_name
+        where = {} if region in (None, "us-east-1") else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        try:
+            self._client.create_bucket(Bucket=self._bucket, **where)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+                raise Unavailable(f"cannot create S3 bucket {self._bucket!r}: {_reason(err)}") from err
+        except BotoCoreError as err:
+            raise Unavailable(f"cannot create S3 bucket {self._bucket!r}: {_reason(err)}") from err
+
+
 class _Upload:
     """One multipart upload in flight."""
 

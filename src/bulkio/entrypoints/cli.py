@@ -1,31 +1,39 @@
-"""The `bulkio` command: import, validate, export, jobs, errors, serve, worker, migrate."""
+"""The `bulkio` command: import, validate, export, jobs, errors, serve, worker, migrate, storage.
+
+For people and for scripts alike: data and `--json` answers go to standard output, messages and
+progress to standard error, nothing wraps when piped, every mistake is one line and an exit code
+(`bulkio.entrypoints.exits`), and every enumeration is a choice the shell can complete.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
-import time
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bulkio.api import Bulkio
 from bulkio.api import open as open_bulkio
 from bulkio.domain.errors import BulkioError
-from bulkio.domain.jobs import Job, JobStatus
-from bulkio.entrypoints.configured import settings
+from bulkio.domain.jobs import JobKind, JobStatus
+from bulkio.domain.resources import RESOURCES
 from bulkio.services import render
+from bulkio.entrypoints.configured import settings
+from bulkio.entrypoints.exits import ExitCode, exit_code, one_line
+from bulkio.entrypoints.following import console, follow, now, summary
+from bulkio.formats import Format
 
-console = Console(stderr=True)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+RESOURCE = click.Choice(list(RESOURCES))
+FORMAT = click.Choice([f.value for f in Format])
+STATUS = click.Choice([s.value for s in JobStatus])
+KIND = click.Choice([k.value for k in JobKind])
+SHELLS = click.Choice(["bash", "zsh", "fish"])
+OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
+_JSON = click.option("--json", "as_json", is_flag=True,
+                     help="print the result as JSON on standard output")
 
 
 def _filters(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -38,55 +46,29 @@ def _filters(pairs: tuple[str, ...]) -> dict[str, str]:
     return filters
 
 
-def _follow(bio: Bulkio, job: Job, quiet: bool) -> Job:
-    """Show a live progress bar (rows/s, ETA) until the job ends."""
-    if quiet or not console.is_terminal:
-        return bio.wait(job.id)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.percentage:>5.1f}%"), TextColumn("{task.fields[rows]:,} rows"),
-               TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(f"{job.kind} {job.resource}", total=100, rows=0, rate=0)
-        while not job.is_terminal:
-            time.sleep(0.25)
-            job = bio.get_job(job.id)
-            m = job.metrics(_now())
-            bar.update(task, completed=job.progress(), rows=job.counters.processed,
-                       rate=m.rows_per_second)
-        bar.update(task, completed=100 if job.status is JobStatus.COMPLETED else job.progress())
-    return job
-
-
-def _summary(job: Job) -> int:
-    c, m = job.counters, job.metrics(_now())
-    if job.status is not JobStatus.COMPLETED:
-        console.print(f"[red]job {job.id} {job.status}[/]: {escape(job.failure or '')}")
-        return 1
-    console.print(
-        f"[green]job {job.id} completed[/]{' (dry run: nothing written)' if job.dry_run else ''}: "
-        f"{c.processed:,} rows, {c.created:,} created, {c.updated:,} updated, "
-        f"{c.skipped:,} skipped, {c.failed:,} failed in {m.duration_ms / 1000:.1f}s "
-        f"({m.rows_per_second:,.0f} rows/s)"
-    )
-    for warning in job.warnings:
-        console.print(f"[yellow]warning[/]: {escape(warning)}")
-    for error in job.errors[:10]:
-        shown = "" if error.value is None else f": {error.value!r}"
-        console.print(escape(f"  row {error.row} {error.field or '-'} [{error.code}] "
-                             f"{error.message}{shown}"))
-    if job.error_count > 10:
-        console.print(f"  … {job.error_count - 10:,} more: bulkio errors {job.id}")
-    return 0
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
 
 
 class _Commands(click.Group):
-    """Every command's domain errors become one-line messages (exit 1), never a traceback."""
+    """Ends every command with its exit code: errors become one line on standard error."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
         try:
-            return super().invoke(ctx)
-        except BulkioError as err:
-            raise click.ClickException(str(err)) from err
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as stop:
+            sys.exit(stop.exit_code)
+        except click.Abort:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            sys.exit(ExitCode.OK)  # the reader (`| head`) has all it wanted
+        except (click.ClickException, BulkioError, OSError) as err:
+            click.echo(one_line(err), err=True)
+            sys.exit(exit_code(err))
+        sys.exit(result if isinstance(result, int) else ExitCode.OK)
 
 
 @click.group(cls=_Commands)
@@ -95,60 +77,113 @@ def main() -> None:
     """Bulk import and export of users, articles and comments."""
 
 
+def _wait_or_not(bio: Bulkio, job_id: str, no_wait: bool, timeout: float | None,
+                 quiet: bool, as_json: bool) -> int:
+    job = bio.get_job(job_id)
+    if no_wait:
+        if as_json:
+            _print_json(render.job(job, now()))
+        else:
+            click.echo(job.id)
+        return ExitCode.OK
+    job = follow(bio, job, quiet, timeout)
+    if as_json:
+        _print_json(render.job(job, now()))
+    if not job.is_terminal:
+        console.print(f"job {job.id} is still {job.status}; see `bulkio jobs show {job.id}`")
+        return ExitCode.STILL_RUNNING
+    return summary(job)
+
+
+_WAITING = [
+    click.option("--no-wait", is_flag=True, help="queue the job, print its id and return"),
+    click.option("--timeout", type=click.FloatRange(min=0), default=None,
+                 help="stop waiting after SECONDS (exit 8; the job goes on)"),
+    click.option("--quiet", "-q", is_flag=True, help="no progress bar, no summary"),
+    _JSON,
+]
+
+
+def _waiting(command: Any) -> Any:
+    for option in reversed(_WAITING):
+        command = option(command)
+    return command
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--resource", "-r", required=True, help="users, articles or comments")
-@click.option("--format", "-f", "fmt", default=None, help="csv, ndjson or json (default: guessed)")
+@click.option("--resource", "-r", type=RESOURCE, required=True)
+@click.option("--format", "-f", "fmt", type=FORMAT, default=None, help="default: guessed")
 @click.option("--dry-run", is_flag=True, help="validate and count, write nothing")
-@click.option("--quiet", "-q", is_flag=True)
-def import_(file: Path, resource: str, fmt: str | None, dry_run: bool, quiet: bool) -> None:
-    """Import FILE into RESOURCE; exits non-zero if the job failed."""
+@_waiting
+def import_(file: Path, resource: str, fmt: str | None, dry_run: bool, no_wait: bool,
+            timeout: float | None, quiet: bool, as_json: bool) -> int:
+    """Import FILE into RESOURCE; exits 1 if the job failed."""
     with _open() as bio:
         job = bio.import_file(file, resource, fmt, dry_run=dry_run)
-        sys.exit(_summary(_follow(bio, job, quiet)))
+        return _wait_or_not(bio, job.id, no_wait, timeout, quiet, as_json)
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--resource", "-r", required=True)
-@click.option("--format", "-f", "fmt", default=None)
-def validate(file: Path, resource: str, fmt: str | None) -> None:
+@click.option("--resource", "-r", type=RESOURCE, required=True)
+@click.option("--format", "-f", "fmt", type=FORMAT, default=None, help="default: guessed")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None,
+              help="stop waiting after SECONDS (exit 8)")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar, no summary")
+@_JSON
+def validate(file: Path, resource: str, fmt: str | None, timeout: float | None, quiet: bool,
+             as_json: bool) -> int:
     """Check FILE with the server's exact rules, offline; exits 1 if any row is invalid."""
     with _open() as bio:
-        job = _follow(bio, bio.import_file(file, resource, fmt, dry_run=True), quiet=False)
-        code = _summary(job)
-        sys.exit(code or (1 if job.counters.failed else 0))
+        job = bio.import_file(file, resource, fmt, dry_run=True)
+        code = _wait_or_not(bio, job.id, False, timeout, quiet, as_json)
+        job = bio.get_job(job.id)
+        return code or (ExitCode.JOB_FAILED if job.counters.failed else ExitCode.OK)
 
 
 @main.command()
-@click.option("--resource", "-r", required=True)
-@click.option("--format", "-f", "fmt", default="ndjson", show_default=True)
+@click.option("--resource", "-r", type=RESOURCE, required=True)
+@click.option("--format", "-f", "fmt", type=FORMAT, default="ndjson", show_default=True)
 @click.option("--filter", "filters", multiple=True, help="NAME=VALUE, e.g. status=published")
 @click.option("--fields", default=None, help="comma-separated columns")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--output", "-o", type=OUTPUT, default=None, help="default: standard output")
+@_JSON
 def export(resource: str, fmt: str, filters: tuple[str, ...], fields: str | None,
-           output: Path | None) -> None:
+           output: Path | None, as_json: bool) -> None:
     """Export RESOURCE to a file (or standard output)."""
+    if as_json and output is None:
+        raise click.UsageError("--json needs --output: the records themselves go to standard output")
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with _open() as bio:
         target = output if output is not None else sys.stdout.buffer
         size = bio.export_to(target, resource, fmt, _filters(filters), chosen)
-        if output is not None:
-            console.print(f"wrote {size:,} bytes to {output}")
+    if as_json:
+        _print_json({"resourceType": resource, "format": fmt, "output": str(output),
+                     "fileSize": size})
+    elif output is not None:
+        console.print(f"wrote {size:,} bytes to {output}")
 
 
 @main.group(invoke_without_command=True)
-@click.option("--status", default=None)
-@click.option("--limit", default=20, show_default=True)
+@click.option("--status", type=STATUS, default=None)
+@click.option("--kind", type=KIND, default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_JSON
 @click.pass_context
-def jobs(ctx: click.Context, status: str | None, limit: int) -> None:
-    """List recent jobs (or `jobs show ID`)."""
+def jobs(ctx: click.Context, status: str | None, kind: str | None, limit: int,
+         as_json: bool) -> None:
+    """List recent jobs, newest first (or `jobs show ID`)."""
     if ctx.invoked_subcommand:
         return
     with _open() as bio:
-        for job in bio.jobs(status=status, limit=limit):
-            console.print(f"{job.id}  {job.kind:6}  {job.resource:8}  {job.status:10}  "
-                          f"{job.counters.processed:>9,} rows  {render.iso(job.created_at)}")
+        found = bio.jobs(kind=kind, status=status, limit=limit)
+        if as_json:
+            _print_json([render.job(job, now()) for job in found])
+            return
+        for job in found:
+            click.echo(f"{job.id}  {job.kind:6}  {job.resource:8}  {job.status:10}  "
+                       f"{job.counters.processed:>9,} rows  {render.iso(job.created_at)}")
 
 
 @jobs.command("show")
@@ -156,40 +191,64 @@ def jobs(ctx: click.Context, status: str | None, limit: int) -> None:
 def show(job_id: str) -> None:
     """Print one job as JSON."""
     with _open() as bio:
-        click.echo(json.dumps(render.job(bio.get_job(job_id), _now()), indent=2, default=str))
+        _print_json(render.job(bio.get_job(job_id), now()))
 
 
 @main.command()
 @click.argument("job_id")
-@click.option("--quiet", "-q", is_flag=True)
-@click.option("--no-wait", is_flag=True, help="return once the job is queued again")
-def resume(job_id: str, quiet: bool, no_wait: bool) -> None:
+@_waiting
+def resume(job_id: str, no_wait: bool, timeout: float | None, quiet: bool, as_json: bool) -> int:
     """Run a failed job again: an import goes on after its last committed batch."""
     with _open() as bio:
         job = bio.resume(job_id)
         console.print(f"job {job.id} resumed after row {job.checkpoint:,}")
-        if not no_wait:
-            sys.exit(_summary(_follow(bio, job, quiet)))
+        return _wait_or_not(bio, job.id, no_wait, timeout, quiet, as_json)
 
 
 @main.command()
 @click.argument("job_id")
-@click.option("--format", "-f", "fmt", default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def errors(job_id: str, fmt: str, output: Path | None) -> None:
+@click.option("--format", "-f", "fmt", type=FORMAT, default="csv", show_default=True)
+@click.option("--output", "-o", type=OUTPUT, default=None, help="default: standard output")
+@click.option("--json", "as_json", is_flag=True,
+              help="print the row errors (row, field, code, message, value) as a JSON array")
+def errors(job_id: str, fmt: str, output: Path | None, as_json: bool) -> None:
     """Write a job's error report: failed rows, their values and errors, ready to fix."""
     with _open() as bio:
+        if as_json:
+            _print_json([render.row_error(e) for e in _all_errors(bio, job_id)])
+            return
         chunks = bio.error_report(job_id, fmt)
-        out = output.open("wb") if output else sys.stdout.buffer
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
+        with output.open("wb") if output else _stdout() as out:
+            for chunk in chunks:
+                out.write(chunk)
+
+
+def _all_errors(bio: Bulkio, job_id: str, page: int = 1000) -> list[Any]:
+    found, offset = [], 0
+    while batch := bio.errors(job_id, offset, page):
+        found += batch
+        offset += len(batch)
+    if not found:
+        bio.get_job(job_id)  # NotFound for an unknown id
+    return found
+
+
+class _stdout:
+    """Standard output's bytes, flushed and left open."""
+
+    def __enter__(self) -> Any:
+        return sys.stdout.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.buffer.flush()
 
 
 @main.command()
-@click.option("--host", default="0.0.0.0", show_default=True)
-@click.option("--port", type=int, default=None, help="default: PORT, else 3000")
-@click.option("--log-level", default=None, help="default: LOG_LEVEL, else info")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="the address to listen on; 0.0.0.0 for every interface")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="default: PORT, else 3000")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              default=None, help="default: LOG_LEVEL, else info")
 def serve(host: str, port: int | None, log_level: str | None) -> None:
     """Serve the REST API (with an in-process worker unless REDIS_URL is set)."""
     from bulkio.entrypoints.http.serve import serve as run_server
@@ -206,6 +265,17 @@ class OneLineLog(logging.Handler):
         click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
 
 
+@main.command()
+@click.argument("shell", type=SHELLS)
+def completion(shell: str) -> None:
+    """Print the shell completion script: eval "$(bulkio completion bash)"."""
+    from click.shell_completion import get_completion_class
+
+    complete = get_completion_class(shell)
+    assert complete is not None  # every choice of SHELLS has a class
+    click.echo(complete(main, {}, "bulkio", "_BULKIO_COMPLETE").source())
+
+
 def _open() -> Bulkio:
     logger = logging.getLogger("bulkio")
     if not any(isinstance(handler, OneLineLog) for handler in logger.handlers):
@@ -219,9 +289,9 @@ def run() -> None:
 
 
 def _register_operator_commands() -> None:
-    from bulkio.entrypoints.ops import migrate, sweep, worker
+    from bulkio.entrypoints.ops import migrate, storage, sweep, worker
 
-    for command in (migrate, worker, sweep):
+    for command in (migrate, worker, sweep, storage):
         main.add_command(command)
 
 

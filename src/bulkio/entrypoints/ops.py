@@ -1,4 +1,4 @@
-"""Operator commands: migrate, worker, sweep (one maintenance pass)."""
+"""Operator commands: migrate, storage init, worker, sweep."""
 
 from __future__ import annotations
 
@@ -10,18 +10,44 @@ from bulkio.entrypoints.logs import start
 
 
 @click.command()
-def migrate() -> None:
-    """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema)."""
+@click.option("--no-storage", is_flag=True, help="leave the S3 bucket or files folder alone")
+def migrate(no_storage: bool) -> None:
+    """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema), then
+    create the storage bucket or folder if missing (`bulkio storage init`)."""
     from bulkio.adapters.sql.migrate import upgrade
 
     settings = configured()
     upgrade(settings.sql_url)
-    click.echo(f"database is at the latest schema: {settings.sql_url.split('@')[-1]}")
+    click.echo(f"database is at the latest schema: {settings.sql_url.split('@')[-1]}", err=True)
+    if not no_storage:
+        _prepare_storage()
+
+
+@click.group()
+def storage() -> None:
+    """The file storage: local folder or S3 bucket."""
+
+
+@storage.command("init")
+def storage_init() -> None:
+    """Create the S3 bucket (AWS_S3_BUCKET) or the files folder if it does not exist."""
+    _prepare_storage()
+
+
+def _prepare_storage() -> None:
+    settings = configured()
+    build(settings).storage().prepare()
+    where = f"S3 bucket {settings.s3_bucket}" if settings.s3_bucket else str(settings.storage_dir)
+    click.echo(f"storage is ready: {where}", err=True)
 
 
 @click.command()
-@click.option("--threads", type=int, default=None, help="default: JOB_CONCURRENCY")
-def worker(threads: int | None) -> None:
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="default: JOB_CONCURRENCY")
+@click.option("--health-port", type=click.IntRange(1, 65535), default=None,
+              help="answer GET /health/live and /health/ready on this port (for health checks)")
+@click.option("--health-host", default="127.0.0.1", show_default=True,
+              help="the address of the health endpoint; 0.0.0.0 for every interface")
+def worker(threads: int | None, health_port: int | None, health_host: str) -> None:
     """Run a Dramatiq worker (needs REDIS_URL); any number may run on any hosts."""
     from bulkio.entrypoints.worker import run
 
@@ -30,7 +56,8 @@ def worker(threads: int | None) -> None:
     container = build(settings)
     container.init_resources()
     try:
-        run(container, threads or settings.concurrency, settings.metrics_port)
+        run(container, threads or settings.concurrency, settings.metrics_port,
+            health=(health_host, health_port) if health_port else None)
     finally:
         container.shutdown_resources()
 

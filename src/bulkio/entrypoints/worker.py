@@ -26,6 +26,7 @@ from typing import Any
 import dramatiq
 
 from bulkio.container import Container
+from bulkio.entrypoints.worker_health import serve_health
 from bulkio.services.maintenance import Maintenance
 from bulkio.domain.errors import Unavailable
 
@@ -101,6 +102,14 @@ class JobWorker:
         log.info("worker %s consuming queue %s with %d threads",
                  self._container.settings().jobs.worker_id, QUEUE, self._threads)
 
+    def alive(self) -> bool:
+        """Its consumer and worker threads all run (False before `start` and after `stop`)."""
+        worker = self._worker
+        if worker is None or self._maintenance is None:
+            return False
+        threads = [*worker.workers, *worker.consumers.values()]
+        return bool(threads) and all(thread.is_alive() for thread in threads)
+
     def stop(self, timeout_s: float = 600.0) -> None:
         """Stop consuming and maintaining; jobs in flight stop after their current batch and go
         back to pending (Dramatiq retries their message elsewhere); wait up to `timeout_s`."""
@@ -116,9 +125,11 @@ class JobWorker:
         log.info("worker %s stopped", self._container.settings().jobs.worker_id)
 
 
-def run(container: Container, threads: int, metrics_port: int = 0) -> None:
+def run(container: Container, threads: int, metrics_port: int = 0,
+        health: tuple[str, int] | None = None) -> None:
     """Consume jobs until SIGTERM or SIGINT; with `metrics_port`, export Prometheus metrics
-    (jobs, rows, batches, leases, the queue) on that port at `/metrics`."""
+    (jobs, rows, batches, leases, the queue) on that port at `/metrics`; with `health`
+    (host, port), answer health checks there (`worker_health.py`)."""
     stop = threading.Event()
     stop_metrics = None
     if metrics_port:
@@ -136,8 +147,11 @@ def run(container: Container, threads: int, metrics_port: int = 0) -> None:
         worker.start()
     except RuntimeError as err:
         raise SystemExit(str(err)) from err
+    server = serve_health(*health, worker.alive, container) if health else None
     while not stop.wait(1.0):  # a timed wait keeps the main thread responsive to signals
         pass
+    if server is not None:
+        server.shutdown()
     worker.stop()
     if stop_metrics is not None:
         stop_metrics()

@@ -26,3 +26,6 @@ class FileStorage(Protocol):
 
     def ping(self) -> None:
         """Raise `Unavailable` unless the storage answers."""
+
+    def prepare(self) -> None:
+        """Create the bucket or folder if it does not exist yet (idempotent)."""

@@ -45,7 +45,7 @@ class ExportPipeline:
         job.heartbeat(self._clock.now())
         self._jobs.save(job)
         fmt = Format(job.format)
-        key = f"exports/{job.id}.{extension(fmt)}"
+        key = f"exports/{job.id}{extension(fmt)}"  # extension() brings its own dot
         run = _Run()
         chunks = self._records.export(query, fmt, self._settings.batch_size)
         size = self._storage.put(key, self._count(job, chunks, stopping, run))

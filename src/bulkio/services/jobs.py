@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from typing import BinaryIO
 
 from bulkio.domain.errors import NotFound, Unavailable
@@ -17,6 +19,9 @@ from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
 from bulkio.ports.metrics import JobMetrics
 from bulkio.services.observing import NO_METRICS, job_ended
+
+# Every completed export carries `expires_at`; a file without one gets a URL for this long.
+UNDATED_URL_TTL = timedelta(hours=1)
 
 
 class JobService:
@@ -89,7 +94,12 @@ class JobService:
             raise NotFound(f"export {job_id} has no file (it is {job.status})")
         return job, self._storage.open_reader(job.result_key)
 
-    def download_url(self, job: Job, expires_in: int) -> str | None:
+    def download_url(self, job: Job) -> str | None:
+        """A URL of the export's file that stays valid until the job's `expires_at` (None when
+        the API must serve the file itself)."""
         if job.result_key is None:
             return None
-        return self._storage.download_url(job.result_key, expires_in)
+        now = self._clock.now()
+        ends = job.expires_at or now + UNDATED_URL_TTL
+        seconds = max(1, math.ceil((ends - now).total_seconds()))
+        return self._storage.download_url(job.result_key, seconds)

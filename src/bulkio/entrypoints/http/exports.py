@@ -140,10 +140,10 @@ class ExportController(Controller):
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
          operation_class=documented(downloads=True),
          responses=problems(401, 404), response_description="The export file")
-    def download(self, job_id: JobId, jobs: Jobs, settings: Config) -> Stream:
+    def download(self, job_id: JobId, jobs: Jobs) -> Stream:
         """The finished export's file (a redirect when storage hands out its own URLs)."""
         job, stream = jobs.open_result(parse_id(job_id))
-        url = jobs.download_url(job, settings.download_url_ttl_s)
+        url = jobs.download_url(job)
         if url is not None:
             stream.close()
             return Redirect(url, status_code=307)  # type: ignore[return-value]

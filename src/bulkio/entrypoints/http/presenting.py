@@ -41,7 +41,7 @@ def present(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: 
     """The job in the API's camelCase shape, with a download URL once an export is ready."""
     download = None
     if job.kind is JobKind.EXPORT and job.status is JobStatus.COMPLETED and job.result_key:
-        download = jobs.download_url(job, settings.download_url_ttl_s) \
+        download = jobs.download_url(job) \
             or str(request.url_for(DOWNLOAD_ROUTE, job_id=job.id))
     return render.job(job, clock.now(), download, jobs.deliveries(job))
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of bulkio's schema, shipped in the wheel as `bulkio.migrations`."""
