@@ -14,13 +14,8 @@ from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
 from bulkio.adapters.sql import create_engine_for, ensure_schema
 from bulkio.adapters.sql.idempotency import SqlIdempotencyStore
 from bulkio.adapters.sql.tables import idempotency_keys
-from bulkio.ports.idempotency import (
-    Begun,
-    IdempotencyKeyInFlight,
-    IdempotencyKeyReused,
-    IdempotencyStore,
-    Replay,
-)
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.ports.idempotency import Begun, IdempotencyStore, Replay
 
 T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 DAY = timedelta(hours=24)

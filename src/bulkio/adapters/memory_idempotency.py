@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from attrs import define
 
-from bulkio.ports.idempotency import Begun, IdempotencyKeyInFlight, IdempotencyKeyReused, Replay
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.ports.idempotency import Begun, Replay
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
 

@@ -1,28 +1,42 @@
-"""Every error bulkio raises, as one tree.
+"""Every error bulkio raises, as one tree: the domain's here, the services' in
+`bulkio.services.errors`. How each one is answered over HTTP is decided in one table, in
+`bulkio.entrypoints.http.problems`, and nowhere else.
 
     BulkioError
-    ├── InvalidRequest            the caller asked for something malformed (HTTP 422)
+    ├── InvalidRequest            the caller asked for something malformed
     │   ├── UnknownResource       no resource of that name
     │   ├── UnknownField          a field or filter the resource does not declare
-    │   ├── UnsupportedFormat     not csv, ndjson or json (HTTP 415)
-    │   ├── TooLarge              over the size limit (HTTP 413)
-    │   └── EmptySource           nothing in the file
-    ├── NotFound                  no job, file or record with that id (HTTP 404)
-    ├── Conflict                  the state changed under the caller (HTTP 409)
+    │   ├── UnsupportedFormat     not csv, ndjson or json
+    │   ├── TooLarge              over the size limit
+    │   ├── EmptySource           nothing in the file
+    │   └── IdempotencyKeyReused  the key was used for a different request
+    ├── NotFound                  no job, file or record with that id
+    ├── Conflict                  the state changed under the caller
     │   ├── InvalidTransition     a job cannot move from its state to the one asked
-    │   └── StaleJob              the job was changed by someone else (fencing)
+    │   ├── StaleJob              the job was changed by someone else (fencing)
+    │   └── IdempotencyKeyInFlight  the key's first request is still being accepted
     ├── SourceUnreadable          the whole input cannot be read: the job fails with this reason
     ├── WebhookRefused            a callback URL that may not be called (not public): no retry
-    ├── Unavailable               an infrastructure dependency failed (HTTP 503)
+    ├── Unavailable               an infrastructure dependency failed
     │   ├── SchemaMissing         the database has no bulkio tables yet: run `bulkio migrate`
     │   └── Busy                  held by someone else for now (a job row being written,
     │                             a worker running a suspect job alone): try again shortly
-    └── InvalidSettings           environment variables out of type or range (lists every one)
+    ├── InvalidSettings           environment variables out of type or range (lists every one)
+    ├── FieldProblem              one raw value does not fit its field (validation turns it
+    │                             into a `RowError`; it never leaves the domain)
+    │   services.errors:
+    ├── MalformedBody             the request body is not the JSON or form it says it is
+    ├── UploadInterrupted         the client stopped sending before the end of its upload
+    └── JobInterrupted            a running job stops between batches, its work committed
+        ├── LeaseLost             the worker's lease on the job lapsed
+        └── WorkerStopping        the worker is shutting down
 
 Row-level problems are not exceptions: validators return `RowError` values (see `rows.py`).
 """
 
 from __future__ import annotations
+
+from bulkio.domain.rows import ErrorCode
 
 
 class BulkioError(Exception):
@@ -83,7 +97,7 @@ class Busy(Unavailable):
 
 
 class TooLarge(InvalidRequest):
-    """The upload or remote file is over the size limit (HTTP 413)."""
+    """The upload or remote file is over the size limit."""
 
 
 class EmptySource(InvalidRequest):
@@ -104,3 +118,20 @@ class InvalidSettings(BulkioError):
 
 class WebhookRefused(BulkioError):
     """The callback URL may not be called (not http(s), or not a public address)."""
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """The key was already used for a different request."""
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """A request with this key is still being accepted."""
+
+
+class FieldProblem(BulkioError):
+    """A raw value that does not fit its field (internal to validation)."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -16,18 +16,10 @@ from typing import Any
 
 from attrs import frozen
 
+from bulkio.domain.errors import FieldProblem
 from bulkio.domain.rows import ErrorCode
 
 TAG_SEPARATOR = "|"
-
-
-class FieldProblem(Exception):
-    """A raw value that does not fit its field (internal to validation)."""
-
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 # U+0000 and lone surrogates are no text a database keeps: PostgreSQL refuses NUL in text and

@@ -8,7 +8,7 @@ from typing import Any
 from attrs import frozen
 
 from bulkio.domain.errors import InvalidRequest, UnknownField
-from bulkio.domain.fields import FieldProblem
+from bulkio.domain.errors import FieldProblem
 from bulkio.domain.fields import Timestamp
 from bulkio.domain.resources import Resource
 

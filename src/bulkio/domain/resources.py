@@ -11,12 +11,11 @@ from typing import Any
 
 from attrs import field, frozen
 
-from bulkio.domain.errors import UnknownField, UnknownResource
+from bulkio.domain.errors import FieldProblem, UnknownField, UnknownResource
 from bulkio.domain.fields import (
     Boolean,
     Choice,
     FieldKind,
-    FieldProblem,
     Pattern,
     TagList,
     Text,

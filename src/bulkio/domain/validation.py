@@ -20,7 +20,7 @@ from typing import Any
 
 from attrs import frozen
 
-from bulkio.domain.fields import FieldProblem
+from bulkio.domain.errors import FieldProblem
 from bulkio.domain.resources import Resource
 from bulkio.domain.rows import ErrorCode, RowError, SourceRow
 

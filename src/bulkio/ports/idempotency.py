@@ -3,8 +3,8 @@
     begin ──▶ Begun ──▶ complete(job_id)      the request went through: later ones replay it
                    └──▶ abandon               it failed: the key may be used again
           ──▶ Replay(job_id)                  same key, same request, already done
-          ──▶ IdempotencyKeyReused            same key, different request       (HTTP 422)
-          ──▶ IdempotencyKeyInFlight          same key, first request still running (HTTP 409)
+          ──▶ IdempotencyKeyReused            same key, different request
+          ──▶ IdempotencyKeyInFlight          same key, first request still running
 """
 
 from __future__ import annotations
@@ -14,15 +14,6 @@ from typing import Protocol
 
 from attrs import frozen
 
-from bulkio.domain.errors import Conflict, InvalidRequest
-
-
-class IdempotencyKeyReused(InvalidRequest):
-    """The key was already used for a different request."""
-
-
-class IdempotencyKeyInFlight(Conflict):
-    """A request with this key is still being accepted."""
 
 
 @frozen

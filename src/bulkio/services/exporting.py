@@ -14,7 +14,8 @@ from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
 from bulkio.ports.metrics import JobMetrics
-from bulkio.services.importing import WorkerStopping, never
+from bulkio.services.errors import WorkerStopping
+from bulkio.services.importing import never
 from bulkio.services.observing import NO_METRICS
 from bulkio.services.settings import JobSettings
 

@@ -35,20 +35,13 @@ from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
 from bulkio.ports.metrics import JobMetrics
 from bulkio.services.compiled_validation import FastValidator, compiled
+from bulkio.services.errors import LeaseLost, WorkerStopping
 from bulkio.services.observing import NO_METRICS
 from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 
 ErrorWithRow = tuple[RowError, Mapping[str, Any] | None]
 log = logging.getLogger("bulkio.import")
-
-
-class LeaseLost(Exception):
-    """The worker's lease on the job lapsed: stop without writing more."""
-
-
-class WorkerStopping(Exception):
-    """The worker is shutting down: the job stopped after a committed batch and can resume."""
 
 
 def never() -> bool:
@@ -228,4 +221,5 @@ def _remembered(resource: Resource) -> tuple[str, ...]:
     read), little enough for a million keys."""
     return tuple(dict.fromkeys(("id", *(n for r in resource.rules for n in r.reads))))
 
-__all__ = ["ImportPipeline", "LeaseLost", "WorkerStopping", "check_row"]
+
+__all__ = ["ImportPipeline", "check_row"]

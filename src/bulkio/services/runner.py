@@ -25,7 +25,8 @@ from bulkio.ports.lock import JobLock, Lease
 from bulkio.ports.metrics import JobMetrics
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
-from bulkio.services.importing import ImportPipeline, LeaseLost, WorkerStopping
+from bulkio.services.errors import LeaseLost, WorkerStopping
+from bulkio.services.importing import ImportPipeline
 from bulkio.services.observing import NO_METRICS, job_ended
 from bulkio.services.occupancy import Occupancy
 from bulkio.services.settings import JobSettings

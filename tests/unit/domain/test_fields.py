@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bulkio.domain.errors import UnknownField, UnknownResource
-from bulkio.domain.fields import Boolean, Choice, FieldProblem, Pattern, TagList, Text, Timestamp, Uuid
+from bulkio.domain.errors import FieldProblem
+from bulkio.domain.fields import Boolean, Choice, Pattern, TagList, Text, Timestamp, Uuid
 from bulkio.domain.resources import ARTICLES, COMMENTS, RESOURCES, USERS, resource_named
 from bulkio.domain.rows import ErrorCode, MalformedRow, RowError
 from bulkio.domain.validation import canonical

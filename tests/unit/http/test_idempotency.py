@@ -10,8 +10,8 @@ import pytest
 from bulkio.adapters.clock import FixedClock
 from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
 from bulkio.adapters.memory_records import InMemoryJobRepository
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from bulkio.domain.jobs import Job, JobKind
-from bulkio.ports.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
 from bulkio.services.idempotency import Claim, ContentHash, IdempotentRequests, fingerprint
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bulkio.domain.errors import InvalidRequest
 from bulkio.entrypoints.http.multipart import FilePart, read_form
-from bulkio.entrypoints.http.problems import MalformedBody
+from bulkio.services.errors import MalformedBody
 
 BOUNDARY = "----bulkio-boundary"
 

@@ -9,8 +9,14 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from bulkio.domain import errors
-from bulkio.entrypoints.http.problems import EXCEPTION_HANDLERS, PROBLEM_JSON, TYPE_BASE, invalid
-from bulkio.ports.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.entrypoints.http.problems import (
+    EXCEPTION_HANDLERS,
+    PROBLEM_JSON,
+    TYPE_BASE,
+    invalid,
+    statuses,
+)
 
 CASES = [
     (errors.UnknownResource("no widgets"), 422, "unknown-resource"),
@@ -66,3 +72,11 @@ def test_bug_is_a_bare_500_without_its_trace_when_unexpected(caplog: pytest.LogC
     assert response.json()["type"] == TYPE_BASE + "internal"
     assert "secret" not in response.text and "Traceback" not in response.text
     assert "secret internals" in caplog.text
+
+
+def test_statuses_name_each_status_a_route_may_answer_with_the_errors_it_covers() -> None:
+    described = statuses(errors.NotFound, errors.InvalidRequest)
+
+    assert sorted(described) == [401, 404, 422]  # 401: every route sits behind the key guard
+    assert "Unknown resource" in described[422] and "Idempotency-Key reused" in described[422]
+    assert "Upload too large" not in described[422]  # a subclass with a status of its own

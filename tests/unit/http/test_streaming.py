@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import anyio
 import pytest
 
-from bulkio.entrypoints.http.problems import UploadInterrupted
+from bulkio.services.errors import UploadInterrupted
 from bulkio.entrypoints.http.streaming import in_thread, pump
 
 

@@ -11,10 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bulkio.adapters.sql.failures import database_errors
 from bulkio.adapters.sql.rows import to_utc
 from bulkio.adapters.sql.tables import idempotency_keys as keys
-from bulkio.ports.idempotency import Begun, IdempotencyKeyInFlight, IdempotencyKeyReused, Replay
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.ports.idempotency import Begun, Replay
 
 # A claim never completed nor abandoned this long after it was made belongs to a request
-# whose process died: the key is free again rather than stuck at 409 until it expires.
+# whose process died: the key is free again rather than stuck in flight until it expires.
 CLAIM_TIMEOUT = timedelta(minutes=2)
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _GONE = object()  # the row was there, then was not

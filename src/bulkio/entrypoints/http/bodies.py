@@ -1,4 +1,5 @@
-"""Reading request bodies: capped in size, JSON refused with 400 when it is not JSON."""
+"""Reading request bodies: capped in size (`TooLarge`), JSON refused (`MalformedBody`) when it
+is not JSON."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from litestar import Request
 from litestar.exceptions import InternalServerException
 
 from bulkio.domain.errors import TooLarge
-from bulkio.entrypoints.http.problems import MalformedBody, UploadInterrupted, invalid
+from bulkio.entrypoints.http.problems import invalid
+from bulkio.services.errors import MalformedBody, UploadInterrupted
 
 JSON_BODY_LIMIT = 1024 * 1024
 
 
 async def capped(chunks: AsyncIterator[bytes], limit: int, what: str) -> AsyncIterator[bytes]:
-    """The body, refused with 413 as soon as it goes over `limit` bytes; a client that goes
+    """The body, refused (`TooLarge`) as soon as it goes over `limit` bytes; a client that goes
     away mid-body is an interrupted upload, not a server error."""
     total = 0
     try:
@@ -30,7 +32,7 @@ async def capped(chunks: AsyncIterator[bytes], limit: int, what: str) -> AsyncIt
 
 
 async def read_json(request: Request[Any, Any, Any]) -> Any:
-    """A small JSON body: 413 when too large, 400 when it is not JSON."""
+    """A small JSON body: `TooLarge` when too large, `MalformedBody` when it is not JSON."""
     if (request.content_length or 0) > JSON_BODY_LIMIT:
         raise TooLarge(f"the JSON body is larger than {JSON_BODY_LIMIT:,} bytes")
     body = bytearray()

@@ -10,6 +10,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.response import Redirect, Stream
 
+from bulkio.domain.errors import (
+    Busy,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    UnsupportedFormat,
+)
 from bulkio.domain.jobs import JobKind
 from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
 from bulkio.entrypoints.http.bodies import json_object, read_json
@@ -34,6 +42,7 @@ from bulkio.entrypoints.http.presenting import (
 from bulkio.entrypoints.http.problems import blame, invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
 from bulkio.entrypoints.http.views import ExportJob, ExportJobPage
+from bulkio.services.errors import MalformedBody
 from bulkio.formats import extension
 CONTROL = ("resource", "format", "fields")  # every other query parameter of a stream is a filter
 
@@ -71,7 +80,7 @@ class ExportController(Controller):
 
     @get("/", sync_to_thread=True,
          operation_class=documented(parameters=_EXPORT_PARAMETERS, downloads=True),
-         responses=problems(401, 415, 422),
+         responses=problems(UnsupportedFormat, InvalidRequest),
          response_description="With `resource`: the records as a CSV, NDJSON or JSON file, "
                               "streamed. Without: a page of export jobs.")
     def stream_or_list(self, request: Request[Any, Any, Any], streamer: Streamer, jobs: Jobs,
@@ -97,7 +106,8 @@ class ExportController(Controller):
           operation_class=documented(EXPORT_BODY, created=True),
           responses={200: ResponseSpec(ExportJob, description="Replay of an earlier request "
                                        "with the same Idempotency-Key"),
-                     **problems(400, 401, 409, 413, 415, 422)})
+                     **problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat,
+                                InvalidRequest)})
     async def create(self, request: Request[Any, Any, Any], submitter: Submitter,
                      idempotency: Requests, jobs: Jobs, clock: Clocks, settings: Config,
                      idempotency_key: IdempotencyKey = None) -> Response[ExportJob]:
@@ -130,7 +140,7 @@ class ExportController(Controller):
         return accepted(submission, shown, request)
 
     @get("/{job_id:str}", name="export-get", sync_to_thread=True,
-         operation_class=documented(), responses=problems(401, 404))
+         operation_class=documented(), responses=problems(NotFound))
     def get_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                    clock: Clocks, settings: Config) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
@@ -139,7 +149,7 @@ class ExportController(Controller):
 
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
          operation_class=documented(downloads=True),
-         responses=problems(401, 404), response_description="The export file")
+         responses=problems(NotFound), response_description="The export file")
     def download(self, job_id: JobId, jobs: Jobs) -> Stream:
         """The finished export's file (a redirect when storage hands out its own URLs)."""
         job, stream = jobs.open_result(parse_id(job_id))
@@ -153,23 +163,23 @@ class ExportController(Controller):
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
     def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
-        """Cancel a pending or running export (409 once it has ended)."""
+        """Cancel a pending or running export (refused once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
     def resume_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
-        """Run a failed export again: it starts again (409 unless it failed)."""
+        """Run a failed export again: it starts again (refused unless it failed)."""
         job = jobs.resume(parse_id(job_id), JobKind.EXPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            operation_class=documented(), responses=problems(401, 404, 409))
+            operation_class=documented(), responses=problems(NotFound, Conflict))
     def delete_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (same as POST …/cancel)."""

@@ -11,7 +11,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from bulkio.domain.errors import TooLarge
+from bulkio.domain.errors import (
+    Busy,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    UnsupportedFormat,
+)
 from bulkio.domain.jobs import JobKind
 from bulkio.services import render
 from bulkio.entrypoints.http.bodies import capped, json_object, read_json
@@ -27,7 +34,8 @@ from bulkio.entrypoints.http.presenting import (
     parse_id,
     present,
 )
-from bulkio.entrypoints.http.problems import MalformedBody, blame
+from bulkio.entrypoints.http.problems import blame
+from bulkio.services.errors import MalformedBody
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
 from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
 from bulkio.entrypoints.http.views import ImportJob, ImportJobPage, RowErrorPage
@@ -46,7 +54,8 @@ class ImportController(Controller):
         operation_class=documented(IMPORT_BODY, created=True),
         responses={200: ResponseSpec(ImportJob, description="Replay of an earlier request with "
                                      "the same Idempotency-Key (`Idempotent-Replayed: true`)"),
-                   **problems(400, 401, 409, 413, 415, 422)},
+                   **problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat,
+                              InvalidRequest)},
     )
     async def create(
         self, request: Request[Any, Any, Any], submitter: Submitter, idempotency: Requests,
@@ -90,7 +99,7 @@ class ImportController(Controller):
         return accepted(submission, shown, request)
 
     @get("/", sync_to_thread=True, operation_class=documented(parameters=LIST_PARAMETERS),
-         responses=problems(401, 422))
+         responses=problems(InvalidRequest))
     def list_imports(self, request: Request[Any, Any, Any], jobs: Jobs, clock: Clocks,
                      settings: Config) -> ImportJobPage:
         """Import jobs, newest first, one page at a time (pass `nextCursor` as `cursor`)."""
@@ -99,7 +108,7 @@ class ImportController(Controller):
         return page(found, query)  # type: ignore[return-value]
 
     @get("/{job_id:str}", name="import-get", sync_to_thread=True,
-         operation_class=documented(), responses=problems(401, 404))
+         operation_class=documented(), responses=problems(NotFound))
     def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks,
                    settings: Config) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
@@ -107,23 +116,23 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
     def cancel_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
-        """Cancel a pending or running import (409 once it has ended)."""
+        """Cancel a pending or running import (refused once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(401, 404, 409, 503))
+          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
     def resume_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
-        """Run a failed import again: it goes on after its last committed batch (409 unless it failed)."""
+        """Run a failed import again: it goes on after its last committed batch (refused unless it failed)."""
         job = jobs.resume(parse_id(job_id), JobKind.IMPORT)
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            operation_class=documented(), responses=problems(401, 404, 409))
+            operation_class=documented(), responses=problems(NotFound, Conflict))
     def delete_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (same as POST …/cancel)."""
@@ -131,7 +140,7 @@ class ImportController(Controller):
         return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
 
     @get("/{job_id:str}/errors", sync_to_thread=True,
-         operation_class=documented(), responses=problems(401, 404, 422))
+         operation_class=documented(), responses=problems(NotFound, InvalidRequest))
     def list_errors(
         self, job_id: JobId, jobs: Jobs,
         offset: Annotated[int | None, Query(ge=0, description="Skip this many errors")] = None,
@@ -148,7 +157,7 @@ class ImportController(Controller):
 
     @get("/{job_id:str}/errors/report", sync_to_thread=True,
          operation_class=documented(downloads=True),
-         responses=problems(401, 404, 415),
+         responses=problems(NotFound, UnsupportedFormat),
          response_description="The failed rows with their values and errors, ready to fix "
                               "and import again")
     def error_report(

@@ -13,7 +13,8 @@ from typing import TypeVar
 from attrs import frozen
 from multipart import MultipartError, MultipartSegment, ParserLimitReached, PushMultipartParser
 
-from bulkio.entrypoints.http.problems import MalformedBody, invalid
+from bulkio.entrypoints.http.problems import invalid
+from bulkio.services.errors import MalformedBody
 
 T = TypeVar("T")
 FILE_FIELD = "file"

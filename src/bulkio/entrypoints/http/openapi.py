@@ -27,7 +27,7 @@ from litestar.openapi.spec import (
 )
 
 from bulkio.domain.resources import RESOURCES
-from bulkio.entrypoints.http.problems import PROBLEM_JSON
+from bulkio.entrypoints.http.problems import PROBLEM_JSON, statuses
 from bulkio.entrypoints.http.views import Problem
 from bulkio.formats import Format
 
@@ -36,24 +36,13 @@ SECURITY = [{API_KEY_SCHEME: []}]
 RESOURCE_NAMES = sorted(RESOURCES)
 FORMATS = [f.value for f in Format]
 
-_PROBLEMS = {
-    400: "Malformed request (e.g. a body that is not valid JSON)",
-    401: "Missing or invalid X-API-Key",
-    404: "No such job or file",
-    409: "Conflict: the job cannot change state, or the Idempotency-Key is still in use",
-    413: "The upload is larger than MAX_UPLOAD_BYTES",
-    415: "Unsupported format (use csv, ndjson or json)",
-    422: "Invalid request: unknown resource, field or filter, empty file, reused Idempotency-Key",
-    503: "A dependency (database, storage, queue) is unavailable",
-}
-
-
-def problems(*codes: int) -> dict[int, ResponseSpec]:
-    """Response specs for these error statuses, as problem details."""
+def problems(*errors: type[BaseException]) -> dict[int, ResponseSpec]:
+    """Response specs, as problem details, for the errors a route may raise (and a missing
+    API key), at the statuses `problems.statuses` gives them."""
     return {
-        code: ResponseSpec(Problem, description=_PROBLEMS[code], media_type=PROBLEM_JSON,
-                           generate_examples=False)
-        for code in codes
+        status: ResponseSpec(Problem, description=description, media_type=PROBLEM_JSON,
+                             generate_examples=False)
+        for status, description in statuses(*errors).items()
     }
 
 

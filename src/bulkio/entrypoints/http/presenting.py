@@ -12,7 +12,8 @@ from litestar.params import PathParameter
 
 from bulkio.config import Settings
 from bulkio.domain.errors import NotFound
-from bulkio.domain.fields import FieldProblem, Timestamp
+from bulkio.domain.errors import FieldProblem
+from bulkio.domain.fields import Timestamp
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.services import render

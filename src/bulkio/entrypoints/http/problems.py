@@ -25,10 +25,11 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from bulkio.domain.errors import (
-    BulkioError,
     Busy,
     Conflict,
     EmptySource,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
     InvalidRequest,
     InvalidTransition,
     NotFound,
@@ -39,19 +40,11 @@ from bulkio.domain.errors import (
     UnknownResource,
     UnsupportedFormat,
 )
-from bulkio.ports.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.services.errors import MalformedBody, UploadInterrupted
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://bulkio.dev/problems/"
 log = logging.getLogger("bulkio.http")
-
-
-class MalformedBody(BulkioError):
-    """The request body is not the JSON (or form) it says it is (HTTP 400)."""
-
-
-class UploadInterrupted(BulkioError):
-    """The client stopped sending before the end of its upload (HTTP 400)."""
 
 
 @frozen
@@ -93,11 +86,31 @@ INTERNAL = Kind(500, "internal", "Internal error")
 BUSY_RETRY_AFTER_S = 2
 
 
-def kind_of(exc: BaseException) -> Kind | None:
-    for cls in type(exc).__mro__:
+def kind_for(error: type[BaseException]) -> Kind | None:
+    """The entry of the closest class in `error`'s MRO, or None for an unexpected error."""
+    for cls in error.__mro__:
         if cls in KINDS:
             return KINDS[cls]
     return None
+
+
+def kind_of(exc: BaseException) -> Kind | None:
+    return kind_for(type(exc))
+
+
+def statuses(*errors: type[BaseException]) -> dict[int, str]:
+    """The statuses these errors (and their subclasses) are answered with, each described by
+    the titles of the errors it covers: what a route documents it may answer."""
+    titles: dict[int, list[str]] = {}
+    for error in (NotAuthorizedException, *errors):  # every API route is behind the key guard
+        own = kind_for(error)
+        assert own is not None, f"{error.__name__} has no entry in KINDS"
+        covered = [kind for cls, kind in KINDS.items()
+                   if issubclass(cls, error) and kind.status == own.status]
+        for kind in covered:
+            if kind.title not in titles.setdefault(kind.status, []):
+                titles[kind.status].append(kind.title)
+    return {status: ", ".join(names) for status, names in sorted(titles.items())}
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 
+from bulkio.domain.errors import Unavailable
 from bulkio.domain.jobs import JobStatus
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs
 from bulkio.entrypoints.http.openapi import documented, problems
@@ -22,7 +23,7 @@ class QueueController(Controller):
     path = "/queue"
     tags = ["queue"]
 
-    @get("/", sync_to_thread=True, operation_class=documented(), responses=problems(401, 503))
+    @get("/", sync_to_thread=True, operation_class=documented(), responses=problems(Unavailable))
     def queue(self, request: Request[Any, Any, Any], state: State, jobs: Jobs, clock: Clocks,
               settings: Config) -> QueueView:
         """Messages ready, delayed (waiting out a retry) and dead-lettered; the workers seen

@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
+from bulkio.domain.errors import InvalidRequest, UnsupportedFormat
 from bulkio.entrypoints.http.openapi import FORMATS, RESOURCE_NAMES, documented, problems
 from bulkio.entrypoints.http.problems import blame
 from bulkio.entrypoints.http.streaming import media_type
@@ -24,14 +25,15 @@ class SchemaController(Controller):
     tags = ["schemas"]
 
     @get("/{resource:str}", sync_to_thread=False,
-         operation_class=documented(), responses=problems(401, 422),
+         operation_class=documented(), responses=problems(InvalidRequest),
          media_type="application/schema+json")
     def resource_schema(self, resource: Resource) -> dict[str, Any]:
         """The JSON Schema of one record: types, required fields, enums, lengths and formats."""
         with blame("resource"):
             return json_schema(resource)
 
-    @get("/{resource:str}/template", sync_to_thread=False, responses=problems(401, 415, 422),
+    @get("/{resource:str}/template", sync_to_thread=False,
+         responses=problems(UnsupportedFormat, InvalidRequest),
          operation_class=documented(downloads=True),
          response_description="A file with the header and one example record")
     def resource_template(

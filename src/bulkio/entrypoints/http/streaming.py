@@ -14,7 +14,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 
-from bulkio.entrypoints.http.problems import UploadInterrupted
+from bulkio.services.errors import UploadInterrupted
 from bulkio.formats import Format, content_type
 
 T = TypeVar("T")
