@@ -16,6 +16,7 @@ from bulkio.domain.rows import RowError
 from bulkio.domain.webhooks import Delivery
 from bulkio.formats import Format
 from bulkio.ports.jobs import JobFilter
+from bulkio.services.idempotency import IdempotencyKey
 from bulkio.services.maintenance import Maintenance
 
 CHUNK = 1024 * 1024
@@ -36,23 +37,31 @@ class Bulkio:
     # -- imports ---------------------------------------------------------------------------
 
     def import_file(self, source: str | Path | BinaryIO, resource: str, format: str | None = None,
-                    dry_run: bool = False, callback_url: str | None = None) -> Job:
+                    dry_run: bool = False, idempotency_key: str | None = None,
+                    callback_url: str | None = None) -> Job:
         """Queue the import of a file (path or binary stream); returns the pending job.
-        `callback_url` receives the signed webhook when the job ends (needs WEBHOOK_SECRET)."""
-        submitter = self.container.submitter()
+
+        With `idempotency_key`, the same file and options sent again under that key return the
+        job the first call created instead of a new one (`IdempotencyKeyReused` if they differ;
+        keys are kept IDEMPOTENCY_TTL_MS). `callback_url` receives the signed webhook when the
+        job ends (needs WEBHOOK_SECRET)."""
+        submitter, key = self.container.submitter(), _key(idempotency_key)
         if isinstance(source, str | Path):
             path = Path(source)
             with path.open("rb") as stream:
                 return submitter.import_upload(resource, _chunks(stream), path.name, format,
-                                               dry_run, callback_url)
+                                               dry_run, key, callback_url).job
         name = getattr(source, "name", None)
         return submitter.import_upload(resource, _chunks(source), name if isinstance(name, str)
-                                       else None, format, dry_run, callback_url)
+                                       else None, format, dry_run, key, callback_url).job
 
     def import_url(self, url: str, resource: str, format: str | None = None,
-                   dry_run: bool = False, callback_url: str | None = None) -> Job:
-        """Queue the import of a remote file (http or https)."""
-        return self.container.submitter().import_url(resource, url, format, dry_run, callback_url)
+                   dry_run: bool = False, idempotency_key: str | None = None,
+                   callback_url: str | None = None) -> Job:
+        """Queue the import of a remote file (http or https); `idempotency_key` and
+        `callback_url` as for `import_file`."""
+        return self.container.submitter().import_url(resource, url, format, dry_run,
+                                                     _key(idempotency_key), callback_url).job
 
     def validate(self, source: str | Path | BinaryIO, resource: str,
                  format: str | None = None) -> Job:
@@ -77,9 +86,11 @@ class Bulkio:
 
     def export_job(self, resource: str, format: str = "ndjson",
                    filters: Mapping[str, Any] | None = None, fields: list[str] | None = None,
-                   callback_url: str | None = None) -> Job:
-        """Queue an export to a stored file (see `Job.result_key`)."""
-        return self.container.submitter().export(resource, format, filters, fields, callback_url)
+                   idempotency_key: str | None = None, callback_url: str | None = None) -> Job:
+        """Queue an export to a stored file (see `Job.result_key`); `idempotency_key` and
+        `callback_url` as for `import_file`."""
+        return self.container.submitter().export(resource, format, filters, fields,
+                                                 _key(idempotency_key), callback_url).job
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -134,6 +145,10 @@ class Bulkio:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _key(idempotency_key: str | None) -> IdempotencyKey | None:
+    return None if idempotency_key is None else IdempotencyKey(idempotency_key)
 
 
 def _write_all(out: IO[bytes], chunks: Iterable[bytes]) -> int:

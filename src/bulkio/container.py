@@ -183,19 +183,19 @@ class Container(containers.DeclarativeContainer):
     runner = providers.ThreadSafeSingleton(JobRunner, job_repository, lock, clock, imports,
                                            exports, source_fetcher, job_settings, metrics, notify)
     queue = providers.Resource(_queue, settings, broker, runner.provider)
-    submitter = providers.ThreadSafeSingleton(
-        JobSubmitter, job_repository, storage, queue, clock, ids, job_settings, metrics,
-        providers.Callable(lambda notifier: notifier.check, webhooks))
-    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue,
-                                                metrics, notify)
-    export_streamer = providers.ThreadSafeSingleton(ExportStreamer, record_store, job_settings)
-    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings,
-                                            metrics, notify)
     idempotency_store = providers.ThreadSafeSingleton(_idempotency_store, engine)
     idempotent_requests = providers.ThreadSafeSingleton(
         IdempotentRequests, idempotency_store, job_repository, clock,
         providers.Callable(lambda s: s.idempotency_ttl, settings),
     )
+    submitter = providers.ThreadSafeSingleton(
+        JobSubmitter, job_repository, storage, queue, clock, ids, job_settings, idempotent_requests,
+        metrics, providers.Callable(lambda notifier: notifier.check, webhooks))
+    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue,
+                                                metrics, notify)
+    export_streamer = providers.ThreadSafeSingleton(ExportStreamer, record_store, job_settings)
+    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings,
+                                            metrics, notify)
     maintenance = providers.ThreadSafeSingleton(
         Maintenance, sweeper, idempotency_store, job_repository, storage, clock,
         providers.Callable(lambda s: s.sweep_every_s, settings),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import TestClient
 
 from bulkio.config import Settings
@@ -69,19 +70,17 @@ def test_409_when_a_completed_job_is_cancelled(client: TestClient) -> None:
 
 def test_409_when_the_same_idempotent_request_is_still_being_accepted(
         client: TestClient, container: Any) -> None:
-    submitter = container.submitter()
+    queue = container.queue()
     entered, release = threading.Event(), threading.Event()
 
-    class SlowSubmitter:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(submitter, name)
-
-        def export(self, *args: Any, **kwargs: Any) -> Any:
+    class SlowQueue:  # the first request holds its key while its job is being sent
+        def enqueue_run(self, job_id: str) -> None:
             entered.set()
             release.wait(10)
-            return submitter.export(*args, **kwargs)
+            queue.enqueue_run(job_id)
 
-    container.submitter.override(SlowSubmitter())
+    container.submitter.reset()  # built again, on the slow queue
+    container.queue.override(providers.Object(SlowQueue()))
     body = {"resourceType": "users", "format": "csv"}
     headers = {"Idempotency-Key": "export-once"}
     first: list[Any] = []
@@ -95,7 +94,8 @@ def test_409_when_the_same_idempotent_request_is_still_being_accepted(
     finally:
         release.set()
         thread.join(10)
-        container.submitter.reset_override()
+        container.queue.reset_override()
+        container.submitter.reset()
     assert first[0].status_code == 201
     replay = client.post("/v1/exports", json=body, headers=headers)
     assert replay.status_code == 200 and replay.json()["id"] == first[0].json()["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,16 @@ def test_a_logged_failure_shows_one_line_without_its_traceback_when_the_cli_runs
     said = capsys.readouterr().err
     assert "error: job J1 failed unexpectedly" in said
     assert "INSERT" not in said and "other@example.com" not in said and "Traceback" not in said
+
+
+def test_import_follows_the_first_run_s_job_when_run_again_with_its_idempotency_key(
+        cli, tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text(USERS)
+    first = cli("import", "users.csv", "--resource", "users", "--idempotency-key", "k1")
+    again = cli("import", "users.csv", "--resource", "users", "--idempotency-key", "k1")
+
+    assert first.exit_code == again.exit_code == 0, again.output
+    job_id = re.search(r"job ([0-9a-f-]{36}) completed", first.output)
+    assert job_id is not None, first.output
+    assert f"job {job_id[1]} completed" in again.output and "3 created" in again.output
+    assert cli("jobs").output.count("  import  ") == 1

@@ -10,7 +10,12 @@ import pytest
 
 import bulkio
 from bulkio.config import Settings
-from bulkio.domain.errors import UnknownField, UnknownResource, UnsupportedFormat
+from bulkio.domain.errors import (
+    IdempotencyKeyReused,
+    UnknownField,
+    UnknownResource,
+    UnsupportedFormat,
+)
 from bulkio.domain.jobs import JobStatus
 
 USERS = b"""email,name,role,active
@@ -128,3 +133,38 @@ def test_open_takes_settings_with_a_plain_string_path_when_embedded(tmp_path: Pa
         job = handle.wait(handle.import_file(str(source), resource="users").id, timeout=30)
     assert (job.status, job.counters.created) == (JobStatus.COMPLETED, 3)
     assert (tmp_path / "str-data" / "bulkio.db").is_file()
+
+
+def test_an_import_is_created_once_when_sent_again_with_its_idempotency_key(
+        bio, tmp_path: Path) -> None:
+    source = tmp_path / "users.csv"
+    source.write_bytes(USERS)
+
+    first = bio.import_file(source, "users", idempotency_key="nightly-2024-01-15")
+    again = bio.import_file(io.BytesIO(USERS), "users", idempotency_key="nightly-2024-01-15")
+    other = bio.import_file(source, "users", idempotency_key="nightly-2024-01-16")
+
+    assert again.id == first.id and other.id != first.id
+    assert len(bio.jobs(kind="import")) == 2
+    uploads = [p for p in (tmp_path / "data").rglob("*") if p.is_file() and "uploads" in p.parts]
+    assert len(uploads) == 2  # the replay's copy of the file was discarded
+
+
+def test_a_reused_idempotency_key_is_refused_when_the_request_differs(bio) -> None:
+    bio.import_file(io.BytesIO(USERS), "users", idempotency_key="k1")
+
+    with pytest.raises(IdempotencyKeyReused):
+        bio.import_file(io.BytesIO(USERS), "users", dry_run=True, idempotency_key="k1")
+    with pytest.raises(IdempotencyKeyReused):
+        bio.import_file(io.BytesIO(USERS + b"x@example.com,X,reader,true\n"), "users",
+                        idempotency_key="k1")
+    with pytest.raises(IdempotencyKeyReused):
+        bio.export_job("users", idempotency_key="k1")
+
+
+def test_an_export_job_and_a_url_import_are_created_once_per_idempotency_key(bio) -> None:
+    first = bio.export_job("users", "csv", idempotency_key="e1")
+    assert bio.export_job("users", "csv", idempotency_key="e1").id == first.id
+    url = "http://127.0.0.1:9/users.csv"  # refused by the address check: no request leaves
+    fetched = bio.import_url(url, "users", idempotency_key="u1")
+    assert bio.import_url(url, "users", idempotency_key="u1").id == fetched.id

@@ -36,6 +36,9 @@ Row-level problems are not exceptions: validators return `RowError` values (see 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from bulkio.domain.rows import ErrorCode
 
 
@@ -54,6 +57,17 @@ class InvalidRequest(BulkioError):
     def errors(self) -> list[dict[str, str]]:
         """The field-level errors a client can show next to its inputs."""
         return [{"field": self.field, "message": str(self)}] if self.field else []
+
+
+@contextmanager
+def blame(field: str) -> Iterator[None]:
+    """Name `field` as at fault in a request error raised inside that names no field itself."""
+    try:
+        yield
+    except InvalidRequest as err:
+        if err.field is None:
+            err.field = field
+        raise
 
 
 class UnknownResource(InvalidRequest):

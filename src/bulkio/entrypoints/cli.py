@@ -115,12 +115,16 @@ def _waiting(command: Any) -> Any:
 @click.option("--resource", "-r", type=RESOURCE, required=True)
 @click.option("--format", "-f", "fmt", type=FORMAT, default=None, help="default: guessed")
 @click.option("--dry-run", is_flag=True, help="validate and count, write nothing")
+@click.option("--idempotency-key", default=None,
+              help="run again with the same key and file to follow the first run's job")
 @_waiting
-def import_(file: Path, resource: str, fmt: str | None, dry_run: bool, no_wait: bool,
-            timeout: float | None, quiet: bool, as_json: bool) -> int:
+def import_(file: Path, resource: str, fmt: str | None, dry_run: bool,
+            idempotency_key: str | None, no_wait: bool, timeout: float | None, quiet: bool,
+            as_json: bool) -> int:
     """Import FILE into RESOURCE; exits 1 if the job failed."""
     with _open() as bio:
-        job = bio.import_file(file, resource, fmt, dry_run=dry_run)
+        job = bio.import_file(file, resource, fmt, dry_run=dry_run,
+                              idempotency_key=idempotency_key)
         return _wait_or_not(bio, job.id, no_wait, timeout, quiet, as_json)
 
 

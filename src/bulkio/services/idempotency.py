@@ -1,7 +1,8 @@
 """Idempotency-Key: fingerprint a job-creating request, create its job once, replay it after.
 
-The fingerprint covers what the request asks for (method, path, parameters) and, for an upload,
-the SHA-256 of the file, computed while the file streams to storage. Keys are scoped per API key.
+The fingerprint covers what the request asks for (the kind of job and its parameters) and, for
+an upload, the SHA-256 of the file, computed while the file streams to storage. Keys are scoped
+per API key; the Python API and the CLI use the scope of a server without API keys.
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ def scope_of(api_key: str | None) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-def fingerprint(method: str, path: str, params: Mapping[str, Any],
-                content_sha256: str | None = None) -> str:
-    """A stable hash of what a request asks for."""
+def fingerprint(kind: str, params: Mapping[str, Any], content_sha256: str | None = None) -> str:
+    """A stable hash of what a request asks for: the kind of job, its parameters, its file."""
     canonical = json.dumps(
-        {"method": method.upper(), "path": path, "params": params, "content": content_sha256},
+        {"kind": kind, "params": params, "content": content_sha256},
         sort_keys=True, separators=(",", ":"), default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -58,6 +58,19 @@ class ContentHash:
 
 
 @frozen
+class IdempotencyKey:
+    """An Idempotency-Key as one caller sent it; `scope` is whose keys it is among."""
+
+    key: str
+    scope: str = ANONYMOUS
+
+    def claim(self, kind: str, params: Mapping[str, Any], content_sha256: str | None = None,
+              ) -> Claim:
+        """This key claimed for one request."""
+        return Claim(self.scope, self.key, fingerprint(kind, params, content_sha256))
+
+
+@frozen
 class Claim:
     """An Idempotency-Key as sent by one caller for one request."""
 
@@ -68,6 +81,8 @@ class Claim:
 
 @frozen
 class Submission:
+    """The job a request created, or the one an earlier request with its key did (`replayed`)."""
+
     job: Job
     replayed: bool = False
 

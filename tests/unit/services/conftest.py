@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bulkio.domain.jobs import Job
 from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.importing import ImportPipeline
+from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.jobs import JobService
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
@@ -55,8 +57,9 @@ class World:
 
     @property
     def submitter(self) -> JobSubmitter:
+        requests = IdempotentRequests(self.keys, self.jobs, self.clock, timedelta(hours=24))
         return JobSubmitter(self.jobs, self.storage, self.queue, self.clock, self.ids,
-                            self.settings)
+                            self.settings, requests)
 
     @property
     def runner(self) -> JobRunner:
@@ -92,7 +95,7 @@ class World:
             runner.run(self.queue.sent.pop(0))
 
     def upload(self, resource: str, text: str, filename: str = "data.csv", **options) -> Job:
-        job = self.submitter.import_upload(resource, [text.encode()], filename, **options)
+        job = self.submitter.import_upload(resource, [text.encode()], filename, **options).job
         self.run_all()
         return self.jobs.get(job.id)
 

@@ -106,7 +106,7 @@ def test_a_dry_run_counts_a_repeated_key_once_when_it_spans_batches(world) -> No
 
 
 def test_a_recovered_job_resumes_after_its_checkpoint_when_it_runs_again(world) -> None:
-    job = world.submitter.import_upload("users", [USERS.encode()], "u.csv")
+    job = world.submitter.import_upload("users", [USERS.encode()], "u.csv").job
     world.queue.sent.clear()
     stored = world.jobs.get(job.id)
     stored.checkpoint = stored.counters.processed = 2  # a previous attempt committed rows 1-2

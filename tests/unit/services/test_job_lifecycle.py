@@ -15,7 +15,7 @@ CSV = "email,name,role\na@example.com,A,admin\n"
 
 
 def test_a_job_is_stored_pending_and_enqueued_when_a_file_is_uploaded(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     assert (job.status, job.format, job.source_size) == (JobStatus.PENDING, "csv", len(CSV))
     assert world.queue.sent == [job.id]
 
@@ -40,7 +40,7 @@ def test_an_upload_is_refused_when_it_is_over_the_size_limit(world) -> None:
 
 
 def test_a_pending_job_is_cancelled_and_never_runs_when_cancelled(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.service.cancel(job.id)
     world.run_all()
     assert world.jobs.get(job.id).status is JobStatus.CANCELLED
@@ -54,7 +54,7 @@ def test_cancelling_is_refused_when_the_job_has_completed(world) -> None:
 
 
 def test_a_job_runs_once_when_its_message_arrives_twice(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.queue.sent.append(job.id)
     world.run_all()
     done = world.jobs.get(job.id)
@@ -62,14 +62,14 @@ def test_a_job_runs_once_when_its_message_arrives_twice(world) -> None:
 
 
 def test_a_retry_is_asked_for_when_another_holder_still_locks_a_pending_job(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     with world.lock.hold(job.id, "other-worker"), pytest.raises(Unavailable):
         world.runner.run(job.id)
     assert world.jobs.get(job.id).status is JobStatus.PENDING
 
 
 def test_a_job_fails_with_a_reason_when_it_used_up_its_attempts(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     stored = world.jobs.get(job.id)
     stored.attempts = world.settings.max_attempts
     world.jobs.save(stored)
@@ -80,7 +80,7 @@ def test_a_job_fails_with_a_reason_when_it_used_up_its_attempts(world) -> None:
 
 
 def test_a_url_import_fails_with_a_reason_when_the_url_cannot_be_fetched(world) -> None:
-    job = world.submitter.import_url("users", "https://example.com/missing.csv")
+    job = world.submitter.import_url("users", "https://example.com/missing.csv").job
     world.run_all()
     failed = world.jobs.get(job.id)
     assert failed.status is JobStatus.FAILED and failed.failure
@@ -89,14 +89,14 @@ def test_a_url_import_fails_with_a_reason_when_the_url_cannot_be_fetched(world) 
 def test_a_url_import_detects_its_format_when_the_url_does_not_say(world) -> None:
     world.fetcher = type(world.fetcher)({"https://example.com/data": b'{"email":"u@example.com",'
                                          b'"name":"U","role":"reader"}\n'})
-    job = world.submitter.import_url("users", "https://example.com/data")
+    job = world.submitter.import_url("users", "https://example.com/data").job
     world.run_all()
     done = world.jobs.get(job.id)
     assert (done.status, done.format, done.counters.created) == (JobStatus.COMPLETED, "ndjson", 1)
 
 
 def test_a_stale_job_is_recovered_and_enqueued_when_its_worker_stopped(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.queue.sent.clear()
     stored = world.jobs.get(job.id)
     stored.start("dead-worker", world.clock.now())
@@ -116,7 +116,7 @@ def test_a_stale_job_is_recovered_and_enqueued_when_its_worker_stopped(world) ->
 
 def test_a_stale_job_fails_when_restarting_stale_jobs_is_off(world) -> None:
     world.settings = JobSettings(restart_stale=False)
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     stored = world.jobs.get(job.id)
     stored.start("dead-worker", world.clock.now())
     world.jobs.save(stored)
@@ -127,7 +127,7 @@ def test_a_stale_job_fails_when_restarting_stale_jobs_is_off(world) -> None:
 
 
 def test_a_pending_job_is_enqueued_again_when_its_message_was_lost(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.queue.sent.clear()
     assert world.sweeper.sweep().requeued == 0
     world.clock.advance(minutes=31)
@@ -137,7 +137,7 @@ def test_a_pending_job_is_enqueued_again_when_its_message_was_lost(world) -> Non
 
 def test_an_export_job_writes_a_file_with_every_matching_record_when_it_runs(world) -> None:
     world.upload("users", CSV + "b@example.com,B,reader\n")
-    job = world.submitter.export("users", "csv", {"role": "reader"}, ["email", "role"])
+    job = world.submitter.export("users", "csv", {"role": "reader"}, ["email", "role"]).job
     world.run_all()
     done = world.jobs.get(job.id)
     assert (done.status, done.counters.exported, done.counters.total) == (JobStatus.COMPLETED, 1, 1)
@@ -157,7 +157,7 @@ def test_the_error_report_holds_each_failed_row_with_its_values_when_asked(world
 
 def test_a_job_pauses_after_its_batch_and_resumes_later_when_the_worker_stops(world) -> None:
     text = CSV + "b@example.com,B,reader\nc@example.com,C,reader\n"  # batch size 2: two batches
-    job = world.submitter.import_upload("users", [text.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [text.encode()], "users.csv").job
     world.queue.sent.clear()
     stopping = world.runner
     stopping.stop()
@@ -172,7 +172,7 @@ def test_a_job_pauses_after_its_batch_and_resumes_later_when_the_worker_stops(wo
 
 def test_an_export_starts_its_counts_afresh_when_it_runs_again_after_a_stop(world) -> None:
     world.upload("users", CSV + "b@example.com,B,reader\n")
-    job = world.submitter.export("users", "ndjson")
+    job = world.submitter.export("users", "ndjson").job
     world.queue.sent.clear()
     stored = world.jobs.get(job.id)
     stored.counters.exported = stored.counters.processed = 7  # left by an attempt that died
@@ -205,7 +205,7 @@ class DownQueue:
 
 def test_the_job_is_kept_and_answered_when_its_message_cannot_be_sent(world) -> None:
     world.queue = DownQueue()
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     assert world.jobs.get(job.id).status is JobStatus.PENDING  # the sweep will send it
 
 
@@ -225,7 +225,7 @@ class LapsingLock:
 def test_the_job_goes_back_to_pending_for_a_retry_when_its_lease_is_lost(world) -> None:
     world.lock = LapsingLock()
     text = CSV + "b@example.com,B,reader\nc@example.com,C,reader\n"  # two batches of 2
-    job = world.submitter.import_upload("users", [text.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [text.encode()], "users.csv").job
     with pytest.raises(Unavailable):
         world.runner.run(job.id)
     back = world.jobs.get(job.id)

@@ -15,7 +15,7 @@ CSV = "email,name,role\na@example.com,A,admin\n"
 
 def test_an_export_file_is_deleted_when_it_expired(world) -> None:
     world.upload("users", CSV)
-    job = world.submitter.export("users", "csv")
+    job = world.submitter.export("users", "csv").job
     world.run_all()
     done = world.jobs.get(job.id)
     key = done.result_key
@@ -48,7 +48,7 @@ def test_an_idempotency_key_is_forgotten_when_it_expired(world) -> None:
 
 
 def test_every_pending_job_is_sent_again_on_the_first_pass_of_an_in_process_queue(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.queue.sent.clear()
 
     assert world.maintenance.run_once().sweep.requeued == 0  # sent recently: not lost

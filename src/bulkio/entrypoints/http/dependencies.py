@@ -9,7 +9,6 @@ from litestar.params import SkipValidation
 from bulkio.config import Settings
 from bulkio.ports.clock import Clock
 from bulkio.services.exporting import ExportStreamer
-from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.jobs import JobService
 from bulkio.services.submitting import JobSubmitter
 
@@ -26,10 +25,6 @@ def provide_streamer(state: State) -> ExportStreamer:
     return state.container.export_streamer()
 
 
-def provide_idempotency(state: State) -> IdempotentRequests:
-    return state.container.idempotent_requests()
-
-
 def provide_settings(state: State) -> Settings:
     return state.container.settings()
 
@@ -42,7 +37,6 @@ DEPENDENCIES = {
     "submitter": Provide(provide_submitter, sync_to_thread=False),
     "jobs": Provide(provide_jobs, sync_to_thread=False),
     "streamer": Provide(provide_streamer, sync_to_thread=False),
-    "idempotency": Provide(provide_idempotency, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "clock": Provide(provide_clock, sync_to_thread=False),
 }
@@ -51,6 +45,5 @@ DEPENDENCIES = {
 Submitter = NamedDependency[SkipValidation[JobSubmitter]]
 Jobs = NamedDependency[SkipValidation[JobService]]
 Streamer = NamedDependency[SkipValidation[ExportStreamer]]
-Requests = NamedDependency[SkipValidation[IdempotentRequests]]
 Config = NamedDependency[SkipValidation[Settings]]
 Clocks = NamedDependency[SkipValidation[Clock]]

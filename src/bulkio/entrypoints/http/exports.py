@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import anyio.to_thread
@@ -17,11 +18,12 @@ from bulkio.domain.errors import (
     NotFound,
     TooLarge,
     UnsupportedFormat,
+    blame,
 )
 from bulkio.domain.jobs import JobKind
-from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
+from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
 from bulkio.entrypoints.http.bodies import json_object, read_json
-from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests, Streamer, Submitter
+from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Streamer, Submitter
 from bulkio.entrypoints.http.openapi import (
     EXPORT_BODY,
     FORMATS,
@@ -39,7 +41,7 @@ from bulkio.entrypoints.http.presenting import (
     parse_id,
     present,
 )
-from bulkio.entrypoints.http.problems import blame, invalid
+from bulkio.entrypoints.http.problems import invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
 from bulkio.entrypoints.http.views import ExportJob, ExportJobPage
 from bulkio.services.errors import MalformedBody
@@ -108,9 +110,9 @@ class ExportController(Controller):
                                        "with the same Idempotency-Key"),
                      **problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat,
                                 InvalidRequest)})
-    async def create(self, request: Request[Any, Any, Any], submitter: Submitter,
-                     idempotency: Requests, jobs: Jobs, clock: Clocks, settings: Config,
-                     idempotency_key: IdempotencyKey = None) -> Response[ExportJob]:
+    async def create(self, request: Request[Any, Any, Any], submitter: Submitter, jobs: Jobs,
+                     clock: Clocks, settings: Config,
+                     idempotency_key: IdempotencyKeyHeader = None) -> Response[ExportJob]:
         """Create an export job that writes the file to storage; poll it for `downloadUrl`."""
         body = json_object(await read_json(request))
         resource = body.get("resourceType", body.get("resource"))
@@ -126,16 +128,9 @@ class ExportController(Controller):
         callback = body.get("callbackUrl") or None
         if callback is not None and not isinstance(callback, str):
             raise invalid("callbackUrl", "callbackUrl must be a string")
-        params = {"resourceType": resource, "format": fmt, "filters": filters, "fields": fields,
-                  "callbackUrl": callback}
-        claim = claimer(request, idempotency_key)(params, None)
-
-        def create() -> Any:
-            # A refused request gives its Idempotency-Key back (see IdempotentRequests.submit).
-            with blame("resourceType"):  # filters, fields and format name themselves
-                return submitter.export(resource, fmt, filters, fields, callback)
-
-        submission = await anyio.to_thread.run_sync(idempotency.submit, claim, create)
+        submission = await anyio.to_thread.run_sync(
+            partial(submitter.export, resource, fmt, filters, fields,
+                    key=key_of(request, idempotency_key), callback_url=callback))
         shown = present(submission.job, request, jobs, clock, settings)
         return accepted(submission, shown, request)
 

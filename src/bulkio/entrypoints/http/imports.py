@@ -18,12 +18,13 @@ from bulkio.domain.errors import (
     NotFound,
     TooLarge,
     UnsupportedFormat,
+    blame,
 )
 from bulkio.domain.jobs import JobKind
 from bulkio.services import render
 from bulkio.entrypoints.http.bodies import capped, json_object, read_json
-from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Requests, Submitter
-from bulkio.entrypoints.http.idempotency import IdempotencyKey, claimer
+from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Submitter
+from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
 from bulkio.entrypoints.http.openapi import IMPORT_BODY, documented, problems
 from bulkio.entrypoints.http.presenting import (
     JobId,
@@ -34,12 +35,11 @@ from bulkio.entrypoints.http.presenting import (
     parse_id,
     present,
 )
-from bulkio.entrypoints.http.problems import blame
-from bulkio.services.errors import MalformedBody
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
 from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
 from bulkio.entrypoints.http.views import ImportJob, ImportJobPage, RowErrorPage
 from bulkio.formats import detect_format, extension
+from bulkio.services.errors import MalformedBody
 
 FORM_OVERHEAD = 1024 * 1024  # boundaries, part headers and small fields around the file
 Query = partial(QueryParameter, required=False)
@@ -58,8 +58,8 @@ class ImportController(Controller):
                               InvalidRequest)},
     )
     async def create(
-        self, request: Request[Any, Any, Any], submitter: Submitter, idempotency: Requests,
-        jobs: Jobs, clock: Clocks, settings: Config, idempotency_key: IdempotencyKey = None,
+        self, request: Request[Any, Any, Any], submitter: Submitter, jobs: Jobs, clock: Clocks,
+        settings: Config, idempotency_key: IdempotencyKeyHeader = None,
         resource_type: Annotated[str | None, Query(name="resourceType",
                                                    description="Raw body uploads only")] = None,
         format: Annotated[str | None, Query(description="Raw body uploads only")] = None,
@@ -74,11 +74,10 @@ class ImportController(Controller):
         (JSON), or a raw file body (`resourceType` in the query). Validation happens in the
         background: poll the job."""
         media, options = request.content_type
-        claim = claimer(request, idempotency_key)
+        key = key_of(request, idempotency_key)
         if media == "application/json" and resource_type is None:
             body = json_object(await read_json(request))
-            submission = await anyio.to_thread.run_sync(import_url, body, submitter, idempotency,
-                                                        claim)
+            submission = await anyio.to_thread.run_sync(import_url, body, submitter, key)
         else:
             limit = settings.jobs.max_upload_bytes
             if (request.content_length or 0) > limit + FORM_OVERHEAD:
@@ -88,12 +87,12 @@ class ImportController(Controller):
                 if not options.get("boundary"):
                     raise MalformedBody("multipart/form-data without a boundary")
                 flow = partial(import_form, boundary=options["boundary"], submitter=submitter,
-                               requests=idempotency, claim=claim)
+                               key=key)
             else:
                 params = ImportParams.parse({"resourceType": resource_type, "format": format,
                                              "dryRun": dry_run, "callbackUrl": callback_url})
                 flow = partial(import_body, filename=file_name, params=params,
-                               submitter=submitter, requests=idempotency, claim=claim)
+                               submitter=submitter, key=key)
             submission = await pump(source, flow, getattr(request.app.state, "uploads", None))
         shown = present(submission.job, request, jobs, clock, settings)
         return accepted(submission, shown, request)

@@ -11,14 +11,13 @@ from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.params import PathParameter
 
 from bulkio.config import Settings
-from bulkio.domain.errors import NotFound
-from bulkio.domain.errors import FieldProblem
+from bulkio.domain.errors import FieldProblem, NotFound, blame
 from bulkio.domain.fields import Timestamp
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.services import render
 from bulkio.entrypoints.http.idempotency import REPLAYED
-from bulkio.entrypoints.http.problems import blame, invalid
+from bulkio.entrypoints.http.problems import invalid
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobFilter
 from bulkio.services.idempotency import Submission

@@ -8,8 +8,6 @@ bare 500 problem, never with the trace.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from attrs import frozen
@@ -111,17 +109,6 @@ def statuses(*errors: type[BaseException]) -> dict[int, str]:
             if kind.title not in titles.setdefault(kind.status, []):
                 titles[kind.status].append(kind.title)
     return {status: ", ".join(names) for status, names in sorted(titles.items())}
-
-
-@contextmanager
-def blame(field: str) -> Iterator[None]:
-    """Name `field` as at fault in a request error raised inside that names no field itself."""
-    try:
-        yield
-    except InvalidRequest as err:
-        if err.field is None:
-            err.field = field
-        raise
 
 
 def invalid(field: str, message: str, cls: type[InvalidRequest] = InvalidRequest) -> InvalidRequest:

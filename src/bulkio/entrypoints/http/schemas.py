@@ -8,9 +8,8 @@ from litestar import Controller, get
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 
-from bulkio.domain.errors import InvalidRequest, UnsupportedFormat
+from bulkio.domain.errors import InvalidRequest, UnsupportedFormat, blame
 from bulkio.entrypoints.http.openapi import FORMATS, RESOURCE_NAMES, documented, problems
-from bulkio.entrypoints.http.problems import blame
 from bulkio.entrypoints.http.streaming import media_type
 from bulkio.formats import extension
 from bulkio.services.schemas import json_schema, template

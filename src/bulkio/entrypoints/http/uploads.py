@@ -1,8 +1,8 @@
-"""Creating an import from a request: a form with a file, a raw file body, or a JSON `fileUrl`.
+"""Reading an import request: a form with a file, a raw file body, or a JSON `fileUrl`.
 
-The functions here are synchronous and run in a worker thread (see `streaming.pump`): the file
-streams to storage while its SHA-256 is computed, then the job is created once per
-Idempotency-Key.
+The functions here only parse; `JobSubmitter` checks the request, stores the file while hashing
+it, claims the Idempotency-Key and creates the job. They are synchronous and run in a worker
+thread (see `streaming.pump`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from typing import Any
 
 from attrs import frozen
 
-from bulkio.domain.resources import resource_named
-from bulkio.entrypoints.http.idempotency import Claimer
 from bulkio.entrypoints.http.multipart import FilePart, read_form
-from bulkio.entrypoints.http.problems import blame, invalid
-from bulkio.formats import detect_format
-from bulkio.services.idempotency import ContentHash, IdempotentRequests, Submission
-from bulkio.services.submitting import JobSubmitter, StoredUpload
+from bulkio.entrypoints.http.problems import invalid
+from bulkio.services.idempotency import IdempotencyKey, Submission
+from bulkio.services.submitting import ImportRequest, JobSubmitter, StoredUpload
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
@@ -34,12 +31,9 @@ def flag(name: str, raw: Any) -> bool:
 
 @frozen
 class ImportParams:
-    """What an import request asks for, checked."""
+    """What an import request asks for, parsed (the submitter checks it)."""
 
-    resource: str
-    format: str | None = None
-    dry_run: bool = False
-    callback_url: str | None = None
+    request: ImportRequest
 
     @classmethod
     def parse(cls, values: Mapping[str, Any]) -> ImportParams:
@@ -48,36 +42,26 @@ class ImportParams:
             raise invalid("resourceType", "resourceType is required (users, articles or comments)")
         if not isinstance(resource, str):
             raise invalid("resourceType", "resourceType must be a string")
-        with blame("resourceType"):
-            resource_named(resource)
         fmt = values.get("format") or None
-        if fmt is not None:
-            if not isinstance(fmt, str):
-                raise invalid("format", "format must be a string")
-            with blame("format"):
-                detect_format(fmt, None, b"")
+        if fmt is not None and not isinstance(fmt, str):
+            raise invalid("format", "format must be a string")
         callback = values.get("callbackUrl") or None
         if callback is not None and not isinstance(callback, str):
             raise invalid("callbackUrl", "callbackUrl must be a string")
-        return cls(resource, fmt, flag("dryRun", values.get("dryRun")), callback)
-
-    def fingerprinted(self) -> dict[str, Any]:
-        return {"resourceType": self.resource, "format": self.format, "dryRun": self.dry_run,
-                "callbackUrl": self.callback_url}
+        return cls(ImportRequest(resource, fmt, flag("dryRun", values.get("dryRun")), callback))
 
 
 def import_form(chunks: Iterator[bytes], boundary: str, submitter: JobSubmitter,
-                requests: IdempotentRequests, claim: Claimer) -> Submission:
+                key: IdempotencyKey | None) -> Submission:
     """A multipart form: `file` plus `resourceType`, `format`, `dryRun`, in any order."""
-    content = ContentHash()
     stored: list[StoredUpload] = []
 
     def store(fields: dict[str, str], part: FilePart, body: Iterator[bytes]) -> StoredUpload:
+        # Fields sent before the file are checked before it is stored (the resource may follow).
+        early = None
         if fields.keys() & {"resourceType", "format", "callbackUrl"}:
-            # Refuse a bad field before anything is stored.
-            params = ImportParams.parse({"resourceType": "users", **fields})
-            submitter.check_callback(params.callback_url)
-        stored.append(submitter.store_upload(content.through(body)))
+            early = ImportParams.parse({"resourceType": "users", **fields}).request
+        stored.append(submitter.store_upload(body, early))
         return stored[0]
 
     try:
@@ -89,44 +73,23 @@ def import_form(chunks: Iterator[bytes], boundary: str, submitter: JobSubmitter,
         for upload in stored:
             submitter.discard(upload)
         raise
-    return _submit(upload, part.filename, params, submitter, requests, claim, content)
+    return submitter.import_stored(upload, params.request, part.filename, key)
 
 
 def import_body(chunks: Iterator[bytes], filename: str | None, params: ImportParams,
-                submitter: JobSubmitter, requests: IdempotentRequests,
-                claim: Claimer) -> Submission:
+                submitter: JobSubmitter, key: IdempotencyKey | None) -> Submission:
     """The file as the raw request body, its parameters in the query."""
-    content = ContentHash()
-    upload = submitter.store_upload(content.through(chunks))
-    return _submit(upload, filename, params, submitter, requests, claim, content)
+    request = params.request
+    return submitter.import_upload(request.resource, chunks, filename, request.format,
+                                   request.dry_run, key, request.callback_url)
 
 
-def _submit(upload: StoredUpload, filename: str | None, params: ImportParams,
-            submitter: JobSubmitter, requests: IdempotentRequests, claim: Claimer,
-            content: ContentHash) -> Submission:
-    def create() -> Any:
-        return submitter.import_stored(upload, params.resource, filename, params.format,
-                                       params.dry_run, params.callback_url)
-
-    def discard() -> None:
-        submitter.discard(upload)
-
-    return requests.submit(claim(params.fingerprinted(), content.hexdigest()), create, discard)
-
-
-def import_url(body: Mapping[str, Any], submitter: JobSubmitter, requests: IdempotentRequests,
-               claim: Claimer) -> Submission:
+def import_url(body: Mapping[str, Any], submitter: JobSubmitter,
+                key: IdempotencyKey | None) -> Submission:
     """A JSON body naming a remote file; the worker fetches it."""
-    params = ImportParams.parse(body)
+    request = ImportParams.parse(body).request
     url = body.get("fileUrl")
     if not isinstance(url, str) or not url:
         raise invalid("fileUrl", "fileUrl is required: an http or https URL (or upload a file)")
-    fingerprinted = {**params.fingerprinted(), "fileUrl": url}
-
-    def create() -> Any:
-        with blame("fileUrl"):
-            return submitter.import_url(params.resource, url, params.format, params.dry_run,
-                                        params.callback_url)
-
-    return requests.submit(claim(fingerprinted, None), create)
-
+    return submitter.import_url(request.resource, url, request.format, request.dry_run, key,
+                                request.callback_url)
