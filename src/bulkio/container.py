@@ -7,13 +7,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from bulkio.adapters.clock import SystemClock, Uuid4Ids
 from bulkio.config import Settings
 from bulkio.domain.jobs import Job
+from bulkio.ports.clock import Clock, IdGenerator
+from bulkio.ports.fetcher import Fetcher
+from bulkio.ports.idempotency import IdempotencyStore
+from bulkio.ports.jobs import JobRepository
+from bulkio.ports.lock import JobLock
+from bulkio.ports.metrics import JobMetrics
+from bulkio.ports.queue import JobQueue
+from bulkio.ports.records import RecordStore
+from bulkio.ports.storage import FileStorage
+from bulkio.ports.webhooks import WebhookSender
 from bulkio.services import render
 from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
@@ -22,12 +32,19 @@ from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
+from bulkio.services.settings import JobSettings
 from bulkio.services.submitting import JobSubmitter
 from bulkio.services.sweep import Sweeper
 from bulkio.services.webhooks import WebhookNotifier
 
+Shared = providers.ThreadSafeSingleton  # one object per process, built on first use
 
-def _engine(settings: Settings) -> Iterator[Any]:
+if TYPE_CHECKING:  # the adapters' own libraries load only when their adapter is picked
+    import sqlalchemy as sa
+    from dramatiq import Broker
+
+
+def _engine(settings: Settings) -> Iterator[sa.Engine]:
     from bulkio.adapters.sql.engine import create_engine_for, ensure_schema
     from bulkio.adapters.sql.migrate import check_schema
 
@@ -44,26 +61,35 @@ def _engine(settings: Settings) -> Iterator[Any]:
     engine.dispose()
 
 
-def _record_store(engine: Any) -> Any:
+def _migrate(settings: Settings) -> str:
+    """Bring the database to the latest schema (PostgreSQL: Alembic; SQLite: the same
+    migrations); returns where it is, without credentials."""
+    from bulkio.adapters.sql.migrate import upgrade
+
+    upgrade(settings.sql_url)
+    return settings.sql_url.split("@")[-1]
+
+
+def _record_store(engine: sa.Engine) -> RecordStore:
     from bulkio.adapters.sql.postgres import PostgresRecordStore
     from bulkio.adapters.sql.records import SqlRecordStore
 
     return PostgresRecordStore(engine) if engine.dialect.name == "postgresql" else SqlRecordStore(engine)
 
 
-def _job_repository(engine: Any, settings: Settings) -> Any:
+def _job_repository(engine: sa.Engine, settings: Settings) -> JobRepository:
     from bulkio.adapters.sql.jobs import SqlJobRepository
 
     return SqlJobRepository(engine, lock_timeout_ms=settings.lock_timeout_ms)
 
 
-def _idempotency_store(engine: Any) -> Any:
+def _idempotency_store(engine: sa.Engine) -> IdempotencyStore:
     from bulkio.adapters.sql.idempotency import SqlIdempotencyStore
 
     return SqlIdempotencyStore(engine)
 
 
-def _storage(settings: Settings) -> Any:
+def _storage(settings: Settings) -> FileStorage:
     if settings.s3_bucket:
         from bulkio.adapters.s3_storage import S3FileStorage
 
@@ -75,7 +101,7 @@ def _storage(settings: Settings) -> Any:
     return LocalFileStorage(settings.storage_dir)
 
 
-def _lock(settings: Settings) -> Any:
+def _lock(settings: Settings) -> JobLock:
     if settings.redis_url:
         from bulkio.adapters.redis_lock import RedisJobLock
 
@@ -89,7 +115,8 @@ def _lock(settings: Settings) -> Any:
     return InProcessJobLock()
 
 
-def _broker(settings: Settings) -> Any:
+def _broker(settings: Settings) -> Broker | None:
+    """The Dramatiq broker when a Redis is configured (the worker consumes from it)."""
     from bulkio.adapters.dramatiq_queue import redis_broker
 
     if not settings.redis_url:
@@ -99,7 +126,8 @@ def _broker(settings: Settings) -> Any:
     return redis_broker(settings.redis_url)
 
 
-def _queue(settings: Settings, broker: Any, runner: providers.Provider) -> Iterator[Any]:
+def _queue(settings: Settings, broker: Broker | None,
+           runner: Callable[[], JobRunner]) -> Iterator[JobQueue]:
     if broker is not None:
         from bulkio.adapters.dramatiq_queue import DramatiqJobQueue
 
@@ -114,27 +142,27 @@ def _queue(settings: Settings, broker: Any, runner: providers.Provider) -> Itera
     queue.stop(timeout=30)
 
 
-def _fetcher(settings: Settings) -> Any:
+def _fetcher(settings: Settings) -> Fetcher:
     from bulkio.adapters.http_fetcher import HttpFetcher
 
     return HttpFetcher(max_bytes=settings.jobs.max_upload_bytes, timeout_s=settings.url_timeout_s,
                        allow_hosts=settings.url_allow_hosts)
 
 
-def _metrics() -> Any:
+def _metrics() -> JobMetrics:
     from bulkio.adapters.prometheus_metrics import PrometheusJobMetrics
 
     return PrometheusJobMetrics()
 
 
-def _webhook_sender(settings: Settings) -> Any:
+def _webhook_sender(settings: Settings) -> WebhookSender:
     from bulkio.adapters.http_webhooks import HttpWebhookSender
 
     return HttpWebhookSender(settings.webhook_timeout_s,
                              allow_loopback=settings.webhook_allow_loopback)
 
 
-def _job_view(clock: Any, storage: Any, settings: Settings) -> Callable[[Job], Any]:
+def _job_view(clock: Clock, storage: FileStorage, settings: Settings) -> Callable[[Job], Any]:
     """A job as the API shows it, for webhook bodies (with a presigned download URL on S3)."""
     def view(job: Job) -> Any:
         url = storage.download_url(job.result_key, settings.download_url_ttl_s) \
@@ -149,54 +177,63 @@ class Container(containers.DeclarativeContainer):
 
     Worker threads build what they use on first use, so every shared object is a
     `ThreadSafeSingleton` (a plain `Singleton` may build two: two runners, one never stopped).
+    Tests build this same container and swap what they need: `container.storage.override(...)`.
     """
 
-    settings = providers.Dependency(instance_of=Settings)
-    job_settings = providers.Callable(lambda s: s.jobs, settings)
+    settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
+    job_settings: providers.Callable[JobSettings] = providers.Callable(lambda s: s.jobs, settings)
 
-    clock = providers.ThreadSafeSingleton(SystemClock)
-    ids = providers.ThreadSafeSingleton(Uuid4Ids)
-    engine = providers.Resource(_engine, settings)
-    job_repository = providers.ThreadSafeSingleton(_job_repository, engine, settings)
-    record_store = providers.ThreadSafeSingleton(_record_store, engine)
-    storage = providers.ThreadSafeSingleton(_storage, settings)
-    lock = providers.ThreadSafeSingleton(_lock, settings)
-    fetcher = providers.ThreadSafeSingleton(_fetcher, settings)
-    broker = providers.ThreadSafeSingleton(_broker, settings)
-    metrics = providers.ThreadSafeSingleton(_metrics)
+    clock: Shared[Clock] = providers.ThreadSafeSingleton(SystemClock)
+    ids: Shared[IdGenerator] = providers.ThreadSafeSingleton(Uuid4Ids)
+    engine: providers.Resource[sa.Engine] = providers.Resource(_engine, settings)
+    migrate: providers.Callable[str] = providers.Callable(_migrate, settings)
+    job_repository: Shared[JobRepository] = providers.ThreadSafeSingleton(
+        _job_repository, engine, settings)
+    record_store: Shared[RecordStore] = providers.ThreadSafeSingleton(_record_store, engine)
+    storage: Shared[FileStorage] = providers.ThreadSafeSingleton(_storage, settings)
+    lock: Shared[JobLock] = providers.ThreadSafeSingleton(_lock, settings)
+    fetcher: Shared[Fetcher] = providers.ThreadSafeSingleton(_fetcher, settings)
+    broker: Shared[Broker | None] = providers.ThreadSafeSingleton(_broker, settings)
+    metrics: Shared[JobMetrics] = providers.ThreadSafeSingleton(_metrics)
 
-    imports = providers.Factory(ImportPipeline, job_repository, record_store, storage, clock, ids,
-                                job_settings, metrics)
-    exports = providers.Factory(ExportPipeline, job_repository, record_store, storage, clock,
-                                job_settings, metrics)
-    source_fetcher = providers.Factory(
+    imports: providers.Factory[ImportPipeline] = providers.Factory(
+        ImportPipeline, job_repository, record_store, storage, clock, ids, job_settings, metrics)
+    exports: providers.Factory[ExportPipeline] = providers.Factory(
+        ExportPipeline, job_repository, record_store, storage, clock, job_settings, metrics)
+    source_fetcher: providers.Factory[SourceFetcher] = providers.Factory(
         SourceFetcher, job_repository, storage, fetcher, clock,
-        providers.Callable(lambda s: s.jobs.max_upload_bytes, settings),
+        providers.Callable(lambda s: s.max_upload_bytes, job_settings),
     )
-    webhook_sender = providers.ThreadSafeSingleton(_webhook_sender, settings)
-    webhooks = providers.ThreadSafeSingleton(
+    webhook_sender: Shared[WebhookSender] = providers.ThreadSafeSingleton(
+        _webhook_sender, settings)
+    webhooks: Shared[WebhookNotifier] = providers.ThreadSafeSingleton(
         WebhookNotifier, job_repository, webhook_sender, clock,
         providers.Callable(_job_view, clock, storage, settings),
         providers.Callable(lambda s: s.webhooks, settings), metrics,
     )
-    notify = providers.Callable(lambda notifier: notifier.notify, webhooks)
-    runner = providers.ThreadSafeSingleton(JobRunner, job_repository, lock, clock, imports,
-                                           exports, source_fetcher, job_settings, metrics, notify)
-    queue = providers.Resource(_queue, settings, broker, runner.provider)
-    idempotency_store = providers.ThreadSafeSingleton(_idempotency_store, engine)
-    idempotent_requests = providers.ThreadSafeSingleton(
+    notify: providers.Callable[Callable[[Job], None]] = providers.Callable(
+        lambda notifier: notifier.notify, webhooks)
+    runner: Shared[JobRunner] = providers.ThreadSafeSingleton(
+        JobRunner, job_repository, lock, clock, imports, exports, source_fetcher, job_settings,
+        metrics, notify)
+    queue: providers.Resource[JobQueue] = providers.Resource(
+        _queue, settings, broker, runner.provider)
+    idempotency_store: Shared[IdempotencyStore] = providers.ThreadSafeSingleton(
+        _idempotency_store, engine)
+    idempotent_requests: Shared[IdempotentRequests] = providers.ThreadSafeSingleton(
         IdempotentRequests, idempotency_store, job_repository, clock,
         providers.Callable(lambda s: s.idempotency_ttl, settings),
     )
-    submitter = providers.ThreadSafeSingleton(
-        JobSubmitter, job_repository, storage, queue, clock, ids, job_settings, idempotent_requests,
-        metrics, providers.Callable(lambda notifier: notifier.check, webhooks))
-    job_service = providers.ThreadSafeSingleton(JobService, job_repository, storage, clock, queue,
-                                                metrics, notify)
-    export_streamer = providers.ThreadSafeSingleton(ExportStreamer, record_store, job_settings)
-    sweeper = providers.ThreadSafeSingleton(Sweeper, job_repository, queue, clock, job_settings,
-                                            metrics, notify)
-    maintenance = providers.ThreadSafeSingleton(
+    submitter: Shared[JobSubmitter] = providers.ThreadSafeSingleton(
+        JobSubmitter, job_repository, storage, queue, clock, ids, job_settings,
+        idempotent_requests, metrics, providers.Callable(lambda notifier: notifier.check, webhooks))
+    job_service: Shared[JobService] = providers.ThreadSafeSingleton(
+        JobService, job_repository, storage, clock, queue, metrics, notify)
+    export_streamer: Shared[ExportStreamer] = providers.ThreadSafeSingleton(
+        ExportStreamer, record_store, job_settings)
+    sweeper: Shared[Sweeper] = providers.ThreadSafeSingleton(
+        Sweeper, job_repository, queue, clock, job_settings, metrics, notify)
+    maintenance: Shared[Maintenance] = providers.ThreadSafeSingleton(
         Maintenance, sweeper, idempotency_store, job_repository, storage, clock,
         providers.Callable(lambda s: s.sweep_every_s, settings),
         providers.Callable(lambda s: not s.distributed_queue, settings),

@@ -14,7 +14,7 @@ from dramatiq.errors import DramatiqError
 from dramatiq.middleware import Middleware
 
 from bulkio.domain.errors import Unavailable
-from bulkio.ports.queue import QueueStats, WorkerSeen
+from bulkio.ports.queue import QUEUE_NAME, RUN_JOB, QueueStats, WorkerSeen
 
 _BrokerErrors = (DramatiqError, redis.RedisError, OSError)
 WORKERS_SHOWN_FOR = timedelta(hours=1)  # a worker silent for longer is left out of `stats`
@@ -24,7 +24,7 @@ class DramatiqJobQueue:
     """Enqueues `actor_name(job_id)` on `queue_name` without importing the actor's module."""
 
     def __init__(
-        self, broker: dramatiq.Broker, queue_name: str = "bulkio", actor_name: str = "run_job"
+        self, broker: dramatiq.Broker, queue_name: str = QUEUE_NAME, actor_name: str = RUN_JOB
     ) -> None:
         self._broker = broker
         self._queue_name = queue_name

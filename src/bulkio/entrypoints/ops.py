@@ -14,11 +14,8 @@ from bulkio.entrypoints.logs import start
 def migrate(no_storage: bool) -> None:
     """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema), then
     create the storage bucket or folder if missing (`bulkio storage init`)."""
-    from bulkio.adapters.sql.migrate import upgrade
-
-    settings = configured()
-    upgrade(settings.sql_url)
-    click.echo(f"database is at the latest schema: {settings.sql_url.split('@')[-1]}", err=True)
+    where = build(configured()).migrate()
+    click.echo(f"database is at the latest schema: {where}", err=True)
     if not no_storage:
         _prepare_storage()
 

@@ -27,11 +27,11 @@ import dramatiq
 
 from bulkio.container import Container
 from bulkio.entrypoints.worker_health import serve_health
+from bulkio.ports.queue import QUEUE_NAME, RUN_JOB
 from bulkio.services.maintenance import Maintenance
 from bulkio.domain.errors import Unavailable
 
-QUEUE = "bulkio"
-ACTOR = "run_job"
+QUEUE, ACTOR = QUEUE_NAME, RUN_JOB  # the names the queue adapter sends to
 TIME_LIMIT_MS = 6 * 60 * 60 * 1000
 MAX_RETRIES = 30  # at the 60 s cap, about half an hour; the sweep re-sends after that
 MIN_BACKOFF_MS, MAX_BACKOFF_MS = 1_000, 60_000

@@ -7,6 +7,9 @@ from typing import Protocol
 
 from attrs import frozen
 
+QUEUE_NAME = "bulkio"  # where job messages wait
+RUN_JOB = "run_job"  # the actor a message names: it runs the job whose id it carries
+
 
 @frozen
 class WorkerSeen:

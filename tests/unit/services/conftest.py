@@ -1,13 +1,13 @@
-"""The use cases wired to in-memory and local adapters, with a clock that only moves when told."""
+"""The use cases from the real container, with in-memory and local adapters swapped in and a\nclock that only moves when told."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from attrs import define, field
+from dependency_injector import providers
 
 from bulkio.adapters.clock import FixedClock, SequentialIds
 from bulkio.adapters.in_process import InProcessJobLock
@@ -15,11 +15,10 @@ from bulkio.adapters.local_storage import LocalFileStorage
 from bulkio.adapters.memory_fetcher import InMemoryFetcher
 from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
 from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
+from bulkio.config import Settings
+from bulkio.container import Container
 from bulkio.domain.jobs import Job
-from bulkio.services.exporting import ExportPipeline, ExportStreamer
-from bulkio.services.fetching import SourceFetcher
-from bulkio.services.importing import ImportPipeline
-from bulkio.services.idempotency import IdempotentRequests
+from bulkio.services.exporting import ExportStreamer
 from bulkio.services.jobs import JobService
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
@@ -43,6 +42,9 @@ class RecordingQueue:
 
 @define
 class World:
+    """The real container with in-memory and local adapters swapped in; each use case is taken
+    from a container built afresh, so a test may swap a part first (`world.queue = ...`)."""
+
     jobs: InMemoryJobRepository
     records: InMemoryRecordStore
     storage: LocalFileStorage
@@ -56,37 +58,40 @@ class World:
     keys: InMemoryIdempotencyStore = field(factory=InMemoryIdempotencyStore)
 
     @property
+    def container(self) -> Container:
+        container = Container(settings=Settings(data_dir=self.files.parent / "data",
+                                                jobs=self.settings))
+        parts = {"job_repository": self.jobs, "record_store": self.records,
+                 "storage": self.storage, "queue": self.queue, "clock": self.clock,
+                 "fetcher": self.fetcher, "lock": self.lock, "ids": self.ids,
+                 "idempotency_store": self.keys}
+        for name, part in parts.items():
+            getattr(container, name).override(providers.Object(part))
+        return container
+
+    @property
     def submitter(self) -> JobSubmitter:
-        requests = IdempotentRequests(self.keys, self.jobs, self.clock, timedelta(hours=24))
-        return JobSubmitter(self.jobs, self.storage, self.queue, self.clock, self.ids,
-                            self.settings, requests)
+        return self.container.submitter()
 
     @property
     def runner(self) -> JobRunner:
-        imports = ImportPipeline(self.jobs, self.records, self.storage, self.clock, self.ids,
-                                 self.settings)
-        exports = ExportPipeline(self.jobs, self.records, self.storage, self.clock, self.settings)
-        fetching = SourceFetcher(self.jobs, self.storage, self.fetcher, self.clock,
-                                 self.settings.max_upload_bytes)
-        return JobRunner(self.jobs, self.lock, self.clock, imports, exports, fetching,
-                         self.settings)
+        return self.container.runner()
 
     @property
     def service(self) -> JobService:
-        return JobService(self.jobs, self.storage, self.clock, self.queue)
+        return self.container.job_service()
 
     @property
     def sweeper(self) -> Sweeper:
-        return Sweeper(self.jobs, self.queue, self.clock, self.settings)
+        return self.container.sweeper()
 
     @property
     def maintenance(self) -> Maintenance:
-        return Maintenance(self.sweeper, self.keys, self.jobs, self.storage, self.clock,
-                           every_s=60.0, requeue_all_at_start=True)
+        return self.container.maintenance()
 
     @property
     def streamer(self) -> ExportStreamer:
-        return ExportStreamer(self.records, self.settings)
+        return self.container.export_streamer()
 
     def run_all(self) -> None:
         """Run every job sent so far, in order (what a worker would do)."""
