@@ -163,11 +163,12 @@ def _webhook_sender(settings: Settings) -> WebhookSender:
 
 
 def _job_view(clock: Clock, storage: FileStorage, settings: Settings) -> Callable[[Job], Any]:
-    """A job as the API shows it, for webhook bodies (with a presigned download URL on S3)."""
+    """A job as the API shows it, as plain JSON values for webhook bodies (with a presigned
+    download URL on S3)."""
     def view(job: Job) -> Any:
         url = storage.download_url(job.result_key, settings.download_url_ttl_s) \
             if job.result_key else None
-        return render.job(job, clock.now(), url)
+        return render.as_json(render.job(job, clock.now(), url))
 
     return view
 

@@ -47,7 +47,8 @@ def _filters(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, default=str))
+    """Print JSON values, job views (`render`) among them, indented."""
+    click.echo(json.dumps(render.as_json(value), indent=2, default=str))
 
 
 class _Commands(click.Group):

@@ -1,81 +1,212 @@
-"""Jobs and row errors as JSON-ready dicts in the API's camelCase shape (shared by the CLI, the
-HTTP API and webhook bodies)."""
+"""The job view, written once: jobs and row errors in the API's camelCase shape.
+
+The HTTP API answers with these structs, the OpenAPI document describes them, the CLI prints
+them and webhooks POST them (`as_json`). Field names are the product contract's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
-from bulkio.domain.jobs import Job, JobKind
-from bulkio.domain.rows import RowError
+import msgspec
+
+from bulkio.domain.jobs import Job, JobKind, JobStatus, Phase
+from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.domain.webhooks import Delivery
+
+Status = Literal[tuple(s.value for s in JobStatus)]  # type: ignore[valid-type]
+PhaseName = Literal[tuple(p.value for p in Phase)]  # type: ignore[valid-type]
+Code = Literal[tuple(c.value for c in ErrorCode)]  # type: ignore[valid-type]
+
+
+class RowErrorView(msgspec.Struct, omit_defaults=True):
+    """One row error; `line` (the physical line of a CSV row) only when known."""
+
+    row: int
+    field: str | None
+    code: Code
+    message: str
+    value: Any
+    line: int | None = None
+
+
+class ImportMetrics(msgspec.Struct):
+    rowsPerSecond: float
+    errorRate: float
+    durationMs: int
+
+
+class ExportMetrics(msgspec.Struct):
+    rowsPerSecond: float
+    totalBytes: int
+    durationMs: int
+
+
+class WebhookDeliveryView(msgspec.Struct):
+    """One attempt to deliver a job's webhook."""
+
+    attempt: int
+    at: str
+    statusCode: int | None
+    error: str | None
+    delivered: bool
+
+
+class _JobView(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Fields of both kinds; `callbackUrl` and `webhookDeliveries` (the attempts so far) only
+    on a job that names a webhook (`omit_defaults` leaves them out otherwise)."""
+
+    id: str
+    kind: Literal["import", "export"]
+    resourceType: str
+    format: str | None
+    status: Status
+    phase: PhaseName
+    totalRows: int
+    processedRows: int
+    progressPercentage: float
+    etaSeconds: float | None
+    failureReason: str | None
+    attempts: int  # crashes pinned on the job (it ran alone), plus one while it runs
+    runs: int  # claims, whatever ended them (hand-overs and outages cost no attempt)
+    suspect: bool  # was running when a worker died: runs alone until it ends
+    waitingFor: str | None  # the dependency a running job waits for, and why
+    waitingSince: str | None
+    startedAt: str | None
+    completedAt: str | None
+    createdAt: str
+    updatedAt: str
+    callbackUrl: str | None = None
+    webhookDeliveries: list[WebhookDeliveryView] | None = None
+
+
+class ImportJob(_JobView, kw_only=True):
+    """An import job: the seed's fields, plus phase, ETA and the extras."""
+
+    successfulRows: int
+    failedRows: int
+    skippedRows: int
+    createdRows: int
+    updatedRows: int
+    dryRun: bool
+    fileName: str | None
+    fileUrl: str | None
+    fileSize: int | None
+    errors: list[RowErrorView]
+    errorCount: int
+    warnings: list[str]
+    resumedFromRow: int | None
+    metrics: ImportMetrics
+
+
+class ExportJob(_JobView, kw_only=True):
+    """An export job; `downloadUrl` is set once its file is ready."""
+
+    exportedRows: int
+    filters: dict[str, Any]
+    fields: list[str] | None
+    downloadUrl: str | None
+    fileSize: int | None
+    expiresAt: str | None
+    metrics: ExportMetrics
+
+
+class ImportJobPage(msgspec.Struct):
+    items: list[ImportJob]
+    nextCursor: str | None
+
+
+class ExportJobPage(msgspec.Struct):
+    items: list[ExportJob]
+    nextCursor: str | None
+
+
+class RowErrorPage(msgspec.Struct):
+    errors: list[RowErrorView]
+    offset: int
+    limit: int
+    total: int
+    nextOffset: int | None
 
 
 def iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    text = moment.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
+    """An instant as ISO 8601 in UTC with a `Z`, or None."""
+    return None if moment is None else instant(moment)
 
 
-def row_error(error: RowError) -> dict[str, Any]:
-    shown = {"row": error.row, "field": error.field, "code": str(error.code),
-             "message": error.message, "value": error.value}
-    if error.line is not None:
-        shown["line"] = error.line
-    return shown
+def instant(moment: datetime) -> str:
+    """An instant as ISO 8601 in UTC with a `Z`."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def delivery(attempt: Delivery) -> dict[str, Any]:
-    return {"attempt": attempt.attempt, "at": iso(attempt.at), "statusCode": attempt.status_code,
-            "error": attempt.error, "delivered": attempt.delivered}
+def row_error(error: RowError) -> RowErrorView:
+    return RowErrorView(row=error.row, field=error.field, code=str(error.code),
+                        message=error.message, value=error.value, line=error.line)
 
 
-def job(job: Job, now: datetime, download_url: str | None = None,
-        deliveries: Sequence[Delivery] = ()) -> dict[str, Any]:
-    """The job as the API shows it (the seed's fields, plus phase, ETA and the extras; with a
-    webhook, its `callbackUrl` and the delivery attempts so far)."""
+def delivery(attempt: Delivery) -> WebhookDeliveryView:
+    return WebhookDeliveryView(attempt=attempt.attempt, at=instant(attempt.at),
+                               statusCode=attempt.status_code, error=attempt.error,
+                               delivered=attempt.delivered)
+
+
+def _common(job: Job, now: datetime, deliveries: Sequence[Delivery]) -> dict[str, Any]:
     c, m = job.counters, job.metrics(now)
-    shown: dict[str, Any] = {
-        "id": job.id,
-        "kind": str(job.kind),
-        "resourceType": job.resource,
-        "format": job.format or None,
-        "status": str(job.status),
-        "phase": str(job.phase),
-        "totalRows": c.total,
-        "processedRows": c.processed,
-        "progressPercentage": job.progress(),
-        "etaSeconds": m.eta_seconds,
-    }
-    if job.kind is JobKind.IMPORT:
-        shown.update({
-            "successfulRows": c.successful, "failedRows": c.failed, "skippedRows": c.skipped,
-            "createdRows": c.created, "updatedRows": c.updated, "dryRun": job.dry_run,
-            "fileName": job.source_name, "fileUrl": job.source_url, "fileSize": job.source_size,
-            "errors": [row_error(e) for e in job.errors], "errorCount": job.error_count,
-            "warnings": list(job.warnings), "resumedFromRow": job.resumed_from or None,
-            "metrics": {"rowsPerSecond": m.rows_per_second, "errorRate": m.error_rate,
-                        "durationMs": m.duration_ms},
-        })
-    else:
-        shown.update({
-            "exportedRows": c.exported, "filters": job.filters,
-            "fields": list(job.fields) if job.fields else None,
-            "downloadUrl": download_url, "fileSize": c.bytes if job.result_key else None,
-            "expiresAt": iso(job.expires_at),
-            "metrics": {"rowsPerSecond": m.rows_per_second, "totalBytes": m.total_bytes,
-                        "durationMs": m.duration_ms},
-        })
+    webhook: dict[str, Any] = {}
     if job.callback_url:
-        shown.update({"callbackUrl": job.callback_url,
-                      "webhookDeliveries": [delivery(d) for d in deliveries]})
-    shown.update({
+        webhook = {"callbackUrl": job.callback_url,
+                   "webhookDeliveries": [delivery(d) for d in deliveries]}
+    return {**webhook,
+        "id": job.id, "kind": str(job.kind), "resourceType": job.resource,
+        "format": job.format or None, "status": str(job.status), "phase": str(job.phase),
+        "totalRows": c.total, "processedRows": c.processed,
+        "progressPercentage": job.progress(), "etaSeconds": m.eta_seconds,
         "failureReason": job.failure, "attempts": job.attempts, "runs": job.runs,
         "suspect": job.suspect, "waitingFor": job.waiting_for,
         "waitingSince": iso(job.waiting_since),
         "startedAt": iso(job.started_at), "completedAt": iso(job.completed_at),
         "createdAt": iso(job.created_at), "updatedAt": iso(job.updated_at),
-    })
-    return shown
+    }
+
+
+def import_job(job: Job, now: datetime, deliveries: Sequence[Delivery] = ()) -> ImportJob:
+    """An import job as the API shows it, with its webhook's delivery attempts so far."""
+    c, m = job.counters, job.metrics(now)
+    return ImportJob(
+        **_common(job, now, deliveries),
+        successfulRows=c.successful, failedRows=c.failed, skippedRows=c.skipped,
+        createdRows=c.created, updatedRows=c.updated, dryRun=job.dry_run,
+        fileName=job.source_name, fileUrl=job.source_url, fileSize=job.source_size,
+        errors=[row_error(e) for e in job.errors], errorCount=job.error_count,
+        warnings=list(job.warnings), resumedFromRow=job.resumed_from or None,
+        metrics=ImportMetrics(m.rows_per_second, m.error_rate, m.duration_ms),
+    )
+
+
+def export_job(job: Job, now: datetime, download_url: str | None = None,
+               deliveries: Sequence[Delivery] = ()) -> ExportJob:
+    """An export job as the API shows it; `download_url` where its file can be fetched."""
+    c, m = job.counters, job.metrics(now)
+    return ExportJob(
+        **_common(job, now, deliveries),
+        exportedRows=c.exported, filters=job.filters,
+        fields=list(job.fields) if job.fields else None, downloadUrl=download_url,
+        fileSize=c.bytes if job.result_key else None, expiresAt=iso(job.expires_at),
+        metrics=ExportMetrics(m.rows_per_second, m.total_bytes, m.duration_ms),
+    )
+
+
+def job(job: Job, now: datetime, download_url: str | None = None,
+        deliveries: Sequence[Delivery] = ()) -> ImportJob | ExportJob:
+    """Either kind of job as the API shows it."""
+    if job.kind is JobKind.IMPORT:
+        return import_job(job, now, deliveries)
+    return export_job(job, now, download_url, deliveries)
+
+
+def as_json(view: Any) -> Any:
+    """A view (or a list or dict holding views) as plain JSON values (dicts, lists, strings,
+    numbers), ready for `json.dumps`."""
+    return msgspec.to_builtins(view)

@@ -21,6 +21,7 @@ from bulkio.domain.errors import (
     blame,
 )
 from bulkio.domain.jobs import JobKind
+from bulkio.services.render import ExportJob, ExportJobPage
 from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
 from bulkio.entrypoints.http.bodies import json_object, read_json
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Streamer, Submitter
@@ -39,11 +40,10 @@ from bulkio.entrypoints.http.presenting import (
     job_filter,
     page,
     parse_id,
-    present,
+    present_export,
 )
 from bulkio.entrypoints.http.problems import invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
-from bulkio.entrypoints.http.views import ExportJob, ExportJobPage
 from bulkio.services.errors import MalformedBody
 from bulkio.formats import extension
 CONTROL = ("resource", "format", "fields")  # every other query parameter of a stream is a filter
@@ -93,8 +93,9 @@ class ExportController(Controller):
         query = request.query_params
         if "resource" not in query:
             listing = job_filter(JobKind.EXPORT, query)
-            found = [present(j, request, jobs, clock, settings) for j in jobs.list(listing)]
-            return Response(page(found, listing))  # type: ignore[arg-type]
+            found, cursor = page(jobs.list(listing), listing)
+            return Response(ExportJobPage(
+                [present_export(j, request, jobs, clock, settings) for j in found], cursor))
         resource, fields = query.get("resource") or "", _fields(query.get("fields"))
         filters = {name: query.get(name) for name in query if name not in CONTROL}
         with blame("resource"):  # filters, fields and format name themselves
@@ -131,7 +132,7 @@ class ExportController(Controller):
         submission = await anyio.to_thread.run_sync(
             partial(submitter.export, resource, fmt, filters, fields,
                     key=key_of(request, idempotency_key), callback_url=callback))
-        shown = present(submission.job, request, jobs, clock, settings)
+        shown = present_export(submission.job, request, jobs, clock, settings)
         return accepted(submission, shown, request)
 
     @get("/{job_id:str}", name="export-get", sync_to_thread=True,
@@ -140,7 +141,7 @@ class ExportController(Controller):
                    clock: Clocks, settings: Config) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
         job = jobs.get(parse_id(job_id), JobKind.EXPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_export(job, request, jobs, clock, settings)
 
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
          operation_class=documented(downloads=True),
@@ -163,7 +164,7 @@ class ExportController(Controller):
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (refused once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_export(job, request, jobs, clock, settings)
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
           operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
@@ -171,7 +172,7 @@ class ExportController(Controller):
                       clock: Clocks, settings: Config) -> ExportJob:
         """Run a failed export again: it starts again (refused unless it failed)."""
         job = jobs.resume(parse_id(job_id), JobKind.EXPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_export(job, request, jobs, clock, settings)
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
             operation_class=documented(), responses=problems(NotFound, Conflict))
@@ -179,4 +180,4 @@ class ExportController(Controller):
                       clock: Clocks, settings: Config) -> ExportJob:
         """Cancel a pending or running export (same as POST …/cancel)."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_export(job, request, jobs, clock, settings)

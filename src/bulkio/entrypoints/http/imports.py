@@ -22,6 +22,7 @@ from bulkio.domain.errors import (
 )
 from bulkio.domain.jobs import JobKind
 from bulkio.services import render
+from bulkio.services.render import ImportJob, ImportJobPage, RowErrorPage
 from bulkio.entrypoints.http.bodies import capped, json_object, read_json
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Submitter
 from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
@@ -33,11 +34,10 @@ from bulkio.entrypoints.http.presenting import (
     job_filter,
     page,
     parse_id,
-    present,
+    present_import,
 )
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
 from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
-from bulkio.entrypoints.http.views import ImportJob, ImportJobPage, RowErrorPage
 from bulkio.formats import detect_format, extension
 from bulkio.services.errors import MalformedBody
 
@@ -94,7 +94,7 @@ class ImportController(Controller):
                 flow = partial(import_body, filename=file_name, params=params,
                                submitter=submitter, key=key)
             submission = await pump(source, flow, getattr(request.app.state, "uploads", None))
-        shown = present(submission.job, request, jobs, clock, settings)
+        shown = present_import(submission.job, jobs, clock)
         return accepted(submission, shown, request)
 
     @get("/", sync_to_thread=True, operation_class=documented(parameters=LIST_PARAMETERS),
@@ -103,8 +103,8 @@ class ImportController(Controller):
                      settings: Config) -> ImportJobPage:
         """Import jobs, newest first, one page at a time (pass `nextCursor` as `cursor`)."""
         query = job_filter(JobKind.IMPORT, request.query_params)
-        found = [present(j, request, jobs, clock, settings) for j in jobs.list(query)]
-        return page(found, query)  # type: ignore[return-value]
+        found, cursor = page(jobs.list(query), query)
+        return ImportJobPage([present_import(j, jobs, clock) for j in found], cursor)
 
     @get("/{job_id:str}", name="import-get", sync_to_thread=True,
          operation_class=documented(), responses=problems(NotFound))
@@ -112,7 +112,7 @@ class ImportController(Controller):
                    settings: Config) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
         job = jobs.get(parse_id(job_id), JobKind.IMPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_import(job, jobs, clock)
 
     @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
           operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
@@ -120,15 +120,14 @@ class ImportController(Controller):
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (refused once it has ended)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_import(job, jobs, clock)
 
     @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
           operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
-    def resume_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ImportJob:
-        """Run a failed import again: it goes on after its last committed batch (refused unless it failed)."""
-        job = jobs.resume(parse_id(job_id), JobKind.IMPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+    def resume_import(self, job_id: JobId, jobs: Jobs, clock: Clocks) -> ImportJob:
+        """Run a failed import again: it goes on after its last committed batch (refused
+        unless it failed)."""
+        return present_import(jobs.resume(parse_id(job_id), JobKind.IMPORT), jobs, clock)
 
     @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
             operation_class=documented(), responses=problems(NotFound, Conflict))
@@ -136,7 +135,7 @@ class ImportController(Controller):
                       clock: Clocks, settings: Config) -> ImportJob:
         """Cancel a pending or running import (same as POST …/cancel)."""
         job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
-        return present(job, request, jobs, clock, settings)  # type: ignore[return-value]
+        return present_import(job, jobs, clock)
 
     @get("/{job_id:str}/errors", sync_to_thread=True,
          operation_class=documented(), responses=problems(NotFound, InvalidRequest))
@@ -150,9 +149,8 @@ class ImportController(Controller):
         job = jobs.get(parse_id(job_id), JobKind.IMPORT)
         errors = [render.row_error(e) for e in jobs.errors(job.id, start, size)]
         following = start + len(errors)
-        return {"errors": errors, "offset": start, "limit": size,  # type: ignore[typeddict-item]
-                "total": job.error_count,
-                "nextOffset": following if following < job.error_count else None}
+        return RowErrorPage(errors, start, size, job.error_count,
+                            following if following < job.error_count else None)
 
     @get("/{job_id:str}/errors/report", sync_to_thread=True,
          operation_class=documented(downloads=True),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -36,18 +36,32 @@ def parse_id(raw: str) -> str:
         raise NotFound(f"no job {raw!r}") from None
 
 
-def present(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
-            settings: Settings) -> dict[str, Any]:
-    """The job in the API's camelCase shape, with a download URL once an export is ready."""
+def present_import(job: Job, jobs: JobService, clock: Clock) -> render.ImportJob:
+    """An import job as the API shows it, with its webhook's delivery attempts."""
+    return render.import_job(job, clock.now(), jobs.deliveries(job))
+
+
+def present_export(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
+                   settings: Settings) -> render.ExportJob:
+    """An export job as the API shows it, with a download URL once its file is ready and its
+    webhook's delivery attempts."""
     download = None
-    if job.kind is JobKind.EXPORT and job.status is JobStatus.COMPLETED and job.result_key:
+    if job.status is JobStatus.COMPLETED and job.result_key:
         download = jobs.download_url(job) \
             or str(request.url_for(DOWNLOAD_ROUTE, job_id=job.id))
-    return render.job(job, clock.now(), download, jobs.deliveries(job))
+    return render.export_job(job, clock.now(), download, jobs.deliveries(job))
 
 
-def accepted(submission: Submission, shown: dict[str, Any],
-             request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+def present(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
+            settings: Settings) -> render.ImportJob | render.ExportJob:
+    """A job of either kind as the API shows it (the queue view lists both)."""
+    if job.kind is JobKind.IMPORT:
+        return present_import(job, jobs, clock)
+    return present_export(job, request, jobs, clock, settings)
+
+
+def accepted(submission: Submission, shown: render.ImportJob | render.ExportJob,
+             request: Request[Any, Any, Any]) -> Response[Any]:
     """201 with a Location for a new job; 200 and `Idempotent-Replayed: true` for a replay."""
     route = "import-get" if submission.job.kind is JobKind.IMPORT else "export-get"
     headers = {"Location": str(request.url_for(route, job_id=submission.job.id))}
@@ -96,11 +110,12 @@ def job_filter(kind: JobKind, query: Mapping[str, str]) -> JobFilter:
     )
 
 
-def page(found: list[dict[str, Any]], query: JobFilter) -> dict[str, Any]:
-    """`items` and the `nextCursor` to pass for the next page (null on the last one)."""
+def page(found: Sequence[Job], query: JobFilter) -> tuple[Sequence[Job], str | None]:
+    """One page of `found` (fetched one past the page) and the `nextCursor` to pass for the
+    next page (None on the last one)."""
     more = len(found) >= query.limit
     items = found[: query.limit - 1]
-    return {"items": items, "nextCursor": items[-1]["id"] if more and items else None}
+    return items, items[-1].id if more and items else None
 
 
 def _query(name: str, description: str, **schema: Any) -> Parameter:

@@ -12,7 +12,7 @@ from bulkio.domain.jobs import JobStatus
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs
 from bulkio.entrypoints.http.openapi import documented, problems
 from bulkio.entrypoints.http.presenting import present
-from bulkio.entrypoints.http.views import QueueView
+from bulkio.entrypoints.http.views import QueueView, WorkerView
 from bulkio.ports.jobs import JobFilter
 from bulkio.services import render
 
@@ -30,9 +30,9 @@ class QueueController(Controller):
         lately with their last heartbeat; the oldest jobs still waiting for a worker."""
         stats = state.container.queue().stats()
         waiting = jobs.list(JobFilter(status=JobStatus.PENDING, limit=WAITING_SHOWN))
-        return {  # type: ignore[return-value]
-            "ready": stats.ready, "delayed": stats.delayed, "deadLettered": stats.dead,
-            "workers": [{"name": w.name, "lastSeen": render.iso(w.last_seen)}
-                        for w in stats.workers],
-            "waiting": [present(job, request, jobs, clock, settings) for job in reversed(waiting)],
-        }
+        return QueueView(
+            ready=stats.ready, delayed=stats.delayed, deadLettered=stats.dead,
+            workers=[WorkerView(name=w.name, lastSeen=render.instant(w.last_seen))
+                     for w in stats.workers],
+            waiting=[present(job, request, jobs, clock, settings) for job in reversed(waiting)],
+        )
