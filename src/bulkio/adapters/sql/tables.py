@@ -146,13 +146,13 @@ job_errors = sa.Table(
     metadata,
     *_rows_of_a_job(),
     sa.Column("row", sa.BigInteger, nullable=False),
+    sa.Index(None, "job_id", "row"),
     sa.Column("line", sa.BigInteger, nullable=True),
     sa.Column("field", sa.String(255), nullable=True),
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     sa.Column("value", DOCUMENT, nullable=True),
     sa.Column("raw", DOCUMENT, nullable=True),
-    sa.Index(None, "job_id", "row"),
 )
 
 webhook_deliveries = sa.Table(
@@ -169,8 +169,9 @@ webhook_deliveries = sa.Table(
 idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
-    sa.Column("scope", sa.Text, primary_key=True),
-    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("scope", "key"),
     sa.Column("fingerprint", sa.Text, nullable=False),
     sa.Column("job_id", UUID, nullable=True),
     sa.Column("response", DOCUMENT, nullable=True),

@@ -11,40 +11,27 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.response import Redirect, Stream
 
-from bulkio.domain.errors import (
-    Busy,
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    TooLarge,
-    UnsupportedFormat,
-    blame,
-)
+from bulkio.domain.errors import InvalidRequest, UnsupportedFormat, blame
 from bulkio.domain.jobs import JobKind
 from bulkio.services.render import ExportJob, ExportJobPage
 from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
 from bulkio.entrypoints.http.bodies import json_object, read_json
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Streamer, Submitter
 from bulkio.entrypoints.http.openapi import (
+    CHANGING,
+    CREATE_PROBLEMS,
     EXPORT_BODY,
     FORMATS,
     RESOURCE_NAMES,
     documented,
+    READ_PROBLEMS,
     filter_parameters,
     problems,
 )
-from bulkio.entrypoints.http.presenting import (
-    JobId,
-    LIST_PARAMETERS,
-    accepted,
-    job_filter,
-    page,
-    parse_id,
-    present_export,
-)
+from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted, job_filter
+from bulkio.entrypoints.http.presenting import page, parse_id, present_export
 from bulkio.entrypoints.http.problems import invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
-from bulkio.services.errors import MalformedBody
 from bulkio.formats import extension
 CONTROL = ("resource", "format", "fields")  # every other query parameter of a stream is a filter
 
@@ -109,8 +96,7 @@ class ExportController(Controller):
           operation_class=documented(EXPORT_BODY, created=True),
           responses={200: ResponseSpec(ExportJob, description="Replay of an earlier request "
                                        "with the same Idempotency-Key"),
-                     **problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat,
-                                InvalidRequest)})
+                     **CREATE_PROBLEMS})
     async def create(self, request: Request[Any, Any, Any], submitter: Submitter, jobs: Jobs,
                      clock: Clocks, settings: Config,
                      idempotency_key: IdempotencyKeyHeader = None) -> Response[ExportJob]:
@@ -136,7 +122,7 @@ class ExportController(Controller):
         return accepted(submission, shown, request)
 
     @get("/{job_id:str}", name="export-get", sync_to_thread=True,
-         operation_class=documented(), responses=problems(NotFound))
+         operation_class=documented(), responses=READ_PROBLEMS)
     def get_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                    clock: Clocks, settings: Config) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
@@ -145,7 +131,7 @@ class ExportController(Controller):
 
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
          operation_class=documented(downloads=True),
-         responses=problems(NotFound), response_description="The export file")
+         responses=READ_PROBLEMS, response_description="The export file")
     def download(self, job_id: JobId, jobs: Jobs) -> Stream:
         """The finished export's file (a redirect when storage hands out its own URLs)."""
         job, stream = jobs.open_result(parse_id(job_id))
@@ -158,26 +144,19 @@ class ExportController(Controller):
         return Stream(in_thread(file_chunks(stream)), media_type=media_type(fmt),
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
+    @post("/{job_id:str}/cancel", **CHANGING)
     def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
-        """Cancel a pending or running export (refused once it has ended)."""
+        """Cancel a pending or running export (refused once it has ended); DELETE on the job
+        does the same."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
         return present_export(job, request, jobs, clock, settings)
 
-    @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
+    delete_export = delete("/{job_id:str}", **CHANGING)(cancel_export.fn)
+
+    @post("/{job_id:str}/resume", **CHANGING)
     def resume_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
                       clock: Clocks, settings: Config) -> ExportJob:
         """Run a failed export again: it starts again (refused unless it failed)."""
         job = jobs.resume(parse_id(job_id), JobKind.EXPORT)
-        return present_export(job, request, jobs, clock, settings)
-
-    @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            operation_class=documented(), responses=problems(NotFound, Conflict))
-    def delete_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ExportJob:
-        """Cancel a pending or running export (same as POST …/cancel)."""
-        job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
         return present_export(job, request, jobs, clock, settings)

@@ -11,31 +11,23 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from bulkio.domain.errors import (
-    Busy,
-    Conflict,
-    InvalidRequest,
-    NotFound,
-    TooLarge,
-    UnsupportedFormat,
-    blame,
-)
+from bulkio.domain.errors import InvalidRequest, NotFound, TooLarge, UnsupportedFormat, blame
 from bulkio.domain.jobs import JobKind
 from bulkio.services import render
 from bulkio.services.render import ImportJob, ImportJobPage, RowErrorPage
 from bulkio.entrypoints.http.bodies import capped, json_object, read_json
 from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs, Submitter
 from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
-from bulkio.entrypoints.http.openapi import IMPORT_BODY, documented, problems
-from bulkio.entrypoints.http.presenting import (
-    JobId,
-    LIST_PARAMETERS,
-    accepted,
-    job_filter,
-    page,
-    parse_id,
-    present_import,
+from bulkio.entrypoints.http.openapi import (
+    CHANGING,
+    CREATE_PROBLEMS,
+    IMPORT_BODY,
+    READ_PROBLEMS,
+    documented,
+    problems,
 )
+from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted, job_filter
+from bulkio.entrypoints.http.presenting import page, parse_id, present_import
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
 from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
 from bulkio.formats import detect_format, extension
@@ -54,8 +46,7 @@ class ImportController(Controller):
         operation_class=documented(IMPORT_BODY, created=True),
         responses={200: ResponseSpec(ImportJob, description="Replay of an earlier request with "
                                      "the same Idempotency-Key (`Idempotent-Replayed: true`)"),
-                   **problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat,
-                              InvalidRequest)},
+                   **CREATE_PROBLEMS},
     )
     async def create(
         self, request: Request[Any, Any, Any], submitter: Submitter, jobs: Jobs, clock: Clocks,
@@ -107,35 +98,26 @@ class ImportController(Controller):
         return ImportJobPage([present_import(j, jobs, clock) for j in found], cursor)
 
     @get("/{job_id:str}", name="import-get", sync_to_thread=True,
-         operation_class=documented(), responses=problems(NotFound))
+         operation_class=documented(), responses=READ_PROBLEMS)
     def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks,
                    settings: Config) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
         job = jobs.get(parse_id(job_id), JobKind.IMPORT)
         return present_import(job, jobs, clock)
 
-    @post("/{job_id:str}/cancel", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
-    def cancel_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ImportJob:
-        """Cancel a pending or running import (refused once it has ended)."""
-        job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
-        return present_import(job, jobs, clock)
+    @post("/{job_id:str}/cancel", **CHANGING)
+    def cancel_import(self, job_id: JobId, jobs: Jobs, clock: Clocks) -> ImportJob:
+        """Cancel a pending or running import (refused once it has ended); DELETE on the job
+        does the same."""
+        return present_import(jobs.cancel(parse_id(job_id), JobKind.IMPORT), jobs, clock)
 
-    @post("/{job_id:str}/resume", status_code=200, sync_to_thread=True,
-          operation_class=documented(), responses=problems(NotFound, Conflict, Busy))
+    delete_import = delete("/{job_id:str}", **CHANGING)(cancel_import.fn)
+
+    @post("/{job_id:str}/resume", **CHANGING)
     def resume_import(self, job_id: JobId, jobs: Jobs, clock: Clocks) -> ImportJob:
         """Run a failed import again: it goes on after its last committed batch (refused
         unless it failed)."""
         return present_import(jobs.resume(parse_id(job_id), JobKind.IMPORT), jobs, clock)
-
-    @delete("/{job_id:str}", status_code=200, sync_to_thread=True,
-            operation_class=documented(), responses=problems(NotFound, Conflict))
-    def delete_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ImportJob:
-        """Cancel a pending or running import (same as POST …/cancel)."""
-        job = jobs.cancel(parse_id(job_id), JobKind.IMPORT)
-        return present_import(job, jobs, clock)
 
     @get("/{job_id:str}/errors", sync_to_thread=True,
          operation_class=documented(), responses=problems(NotFound, InvalidRequest))

@@ -26,10 +26,19 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from bulkio.domain.errors import (
+    Busy,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    UnsupportedFormat,
+)
 from bulkio.domain.resources import RESOURCES
 from bulkio.entrypoints.http.problems import PROBLEM_JSON, statuses
 from bulkio.entrypoints.http.views import Problem
 from bulkio.formats import Format
+from bulkio.services.errors import MalformedBody
 
 API_KEY_SCHEME = "ApiKeyAuth"
 SECURITY = [{API_KEY_SCHEME: []}]
@@ -69,6 +78,15 @@ def documented(body: RequestBody | None = None, parameters: Sequence[Parameter] 
                 })
 
     return DocumentedOperation
+
+
+# What the job routes of either kind may answer besides the job itself.
+CREATE_PROBLEMS = problems(MalformedBody, Conflict, TooLarge, UnsupportedFormat, InvalidRequest)
+READ_PROBLEMS = problems(NotFound)
+# Cancelling or resuming a job: the route options they share.
+CHANGING: dict[str, Any] = {"status_code": 200, "sync_to_thread": True,
+                            "operation_class": documented(),
+                            "responses": problems(NotFound, Conflict, Busy)}
 
 
 def _problems_only(responses: dict[str, Any] | None) -> None:
