@@ -6,9 +6,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bulkio.api import Bulkio
-from bulkio.domain.errors import BulkioError
-from pytest_bdd import parsers, then, when
+from bulkio.domain.errors import BulkioError, NotFound
+from bulkio.domain.jobs import Job, JobStatus
+from pytest_bdd import given, parsers, then, when
 
 from .tables import columns_of, decode_file, expected, projected, rows_of
 
@@ -104,3 +106,27 @@ def _(exported: dict[str, Any]) -> None:
 def _(exported: dict[str, Any], emails: str) -> None:
     got = sorted(r["email"] for r in decode_file(exported["data"], exported["format"]))
     assert got == sorted(_fields(emails) if emails else [])
+
+
+@given(parsers.parse("bulkio keeps export files for {ms:d} millisecond"), target_fixture="bio")
+def _(open_bulkio, ms: int) -> Bulkio:  # noqa: ANN001 - the conftest's factory
+    return open_bulkio(EXPORT_TTL_MS=ms)
+
+
+@when(parsers.re(rf"I export {RESOURCE} to a stored file"), target_fixture="export_job")
+def _(bio: Bulkio, resource: str) -> Job:
+    job = bio.wait(bio.export_job(resource, "csv").id, timeout=30)
+    assert job.status is JobStatus.COMPLETED and job.result_key is not None, job.failure
+    return job
+
+
+@when("the maintenance runs")
+def _(bio: Bulkio) -> None:
+    bio.container.maintenance().run_once()
+
+
+@then("the export job has no file any more")
+def _(bio: Bulkio, export_job: Job) -> None:
+    assert bio.get_job(export_job.id).result_key is None
+    with pytest.raises(NotFound):
+        bio.container.job_service().open_result(export_job.id)

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bulkio.api import Bulkio
 from bulkio.domain.errors import BulkioError
 from bulkio.domain.jobs import Job, JobStatus
@@ -159,3 +160,39 @@ def _(report: dict[str, Any], datatable: list[list[str]]) -> None:
 @when(parsers.parse('I save the corrected error report as "{name}"'))
 def _(report: dict[str, Any], files: dict[str, Path], files_dir: Path, name: str) -> None:
     save(files, files_dir, name, encode_records(report["records"], report["format"]))
+
+
+KEYED = rf'I import "(?P<name>[^"]+)" as {RESOURCE}(?P<again> again)? with the idempotency key "(?P<key>[^"]+)"'
+
+
+@pytest.fixture
+def keyed_jobs() -> list[Job]:
+    """The jobs of the imports sent with an idempotency key, in order."""
+    return []
+
+
+@when(parsers.re(KEYED))
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, key: str,
+      keyed_jobs: list[Job]) -> None:
+    job = bio.import_file(files[name], resource=resource, idempotency_key=key)
+    keyed_jobs.append(bio.wait(job.id, timeout=TIMEOUT))
+
+
+@when(parsers.re(rf'I try to import "(?P<name>[^"]+)" as {RESOURCE} with the idempotency key '
+                 r'"(?P<key>[^"]+)"'), target_fixture="refusal")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, key: str) -> BulkioError:
+    try:
+        bio.import_file(files[name], resource=resource, idempotency_key=key)
+    except BulkioError as err:
+        return err
+    raise AssertionError("the import was accepted")
+
+
+@then("both imports are the same import job")
+def _(keyed_jobs: list[Job]) -> None:
+    assert len(keyed_jobs) == 2 and keyed_jobs[0].id == keyed_jobs[1].id
+
+
+@then(parsers.parse("there is {count:d} import job"))
+def _(bio: Bulkio, count: int) -> None:
+    assert len(bio.jobs(kind="import")) == count

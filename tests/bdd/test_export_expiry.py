@@ -1,0 +1,5 @@
+"""Acceptance: export files expire."""
+
+from pytest_bdd import scenarios
+
+scenarios("exports/expiry.feature")
