@@ -63,6 +63,7 @@ class StoredUpload:
     key: str
     size: int
     sha256: str
+    checked: ImportRequest | None = None  # the request already checked before storing
 
 
 log = logging.getLogger("bulkio.submit")
@@ -98,22 +99,22 @@ class JobSubmitter:
         (a form): stream the file into storage, hashing it; `import_stored` or `discard` it next.
         A request already known is checked first, so a refused one stores nothing."""
         if request is not None:
-            request.check()
-            self.check_callback(request.callback_url)
+            self._check(request)
         job_id, content = self._ids.new_id(), ContentHash()
         key = f"uploads/{job_id}"
         size = self._storage.put(key, content.through(
             limited(chunks, self._settings.max_upload_bytes, "the upload")))
-        return StoredUpload(job_id, key, size, content.hexdigest())
+        return StoredUpload(job_id, key, size, content.hexdigest(), request)
 
     def import_stored(self, upload: StoredUpload, request: ImportRequest,
                       filename: str | None = None, key: IdempotencyKey | None = None,
                       ) -> Submission:
-        """The second half of `import_upload`: check the request, claim the key, create and
-        queue the job; the upload is discarded whenever no job comes of it."""
+        """The second half of `import_upload`: check the request (unless `store_upload` did),
+        claim the key, create and queue the job; the upload is discarded whenever no job comes
+        of it."""
         try:
-            request.check()
-            callback_url = self.check_callback(request.callback_url)
+            if upload.checked != request:
+                self._check(request)
             if upload.size == 0:
                 raise EmptySource("the file is empty")
             fmt = detect_format(request.format, filename, head_of(self._storage, upload.key))
@@ -125,7 +126,7 @@ class JobSubmitter:
             return self._submit(self._new(
                 upload.job_id, JobKind.IMPORT, request.resource, fmt.value,
                 dry_run=request.dry_run, source=upload.key, source_name=filename,
-                source_size=upload.size, callback_url=callback_url))
+                source_size=upload.size, callback_url=request.callback_url or None))
 
         claim = None if key is None else key.claim("import", request.fingerprinted(),
                                                    upload.sha256)
@@ -190,6 +191,10 @@ class JobSubmitter:
         if self._callbacks is None:
             raise InvalidRequest("this bulkio sends no webhooks", field="callbackUrl")
         return self._callbacks(url)
+
+    def _check(self, request: ImportRequest) -> None:
+        request.check()
+        self.check_callback(request.callback_url)
 
     def _new(self, job_id: str, kind: JobKind, resource: str, fmt: str, **extra: Any) -> Job:
         now = self._clock.now()
