@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
+import stamina
 from attrs import frozen
 
 from bulkio.domain.errors import Unavailable
@@ -119,13 +120,13 @@ class IdempotentRequests:
             self._store.abandon(claim.scope, claim.key)
             discard()
             raise
-        for attempt in range(3):
-            try:
-                self._store.complete(claim.scope, claim.key, job.id)
-                break
-            except Unavailable:
-                if attempt == 2:
-                    # The job exists and is queued: answer it. The claim frees itself after its
-                    # timeout, which only matters to a client that retries a success.
-                    log.warning("job %s: could not record Idempotency-Key %r", job.id, claim.key)
+        try:
+            for attempt in stamina.retry_context(on=Unavailable, attempts=3, timeout=None,
+                                                 wait_initial=0.05, wait_max=0.5):
+                with attempt:
+                    self._store.complete(claim.scope, claim.key, job.id)
+        except Unavailable:
+            # The job exists and is queued: answer it. The claim frees itself after its
+            # timeout, which only matters to a client that retries a success.
+            log.warning("job %s: could not record Idempotency-Key %r", job.id, claim.key)
         return Submission(job)

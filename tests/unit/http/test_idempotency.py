@@ -6,11 +6,12 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+import stamina
 
 from bulkio.adapters.clock import FixedClock
 from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
 from bulkio.adapters.memory_records import InMemoryJobRepository
-from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
+from bulkio.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, Unavailable
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.services.idempotency import Claim, ContentHash, IdempotentRequests, fingerprint
 
@@ -107,3 +108,35 @@ def test_no_key_means_no_memory(requests: IdempotentRequests, jobs: InMemoryJobR
     requests.submit(None, creator(jobs, made))
 
     assert len(made) == 2
+
+
+class FlakyStore(InMemoryIdempotencyStore):
+    """Fails to record the created job `failures` times before it succeeds."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures, self.tries = failures, 0
+
+    def complete(self, scope: str, key: str, job_id: str) -> None:
+        self.tries += 1
+        if self.tries <= self.failures:
+            raise Unavailable("the database blinked")
+        super().complete(scope, key, job_id)
+
+
+@pytest.mark.parametrize(("failures", "replayed"), [(2, True), (5, False)])
+def test_the_created_job_is_answered_when_recording_its_key_fails(
+        jobs: InMemoryJobRepository, failures: int, replayed: bool) -> None:
+    store, made = FlakyStore(failures), []
+    requests = IdempotentRequests(store, jobs, FixedClock(), timedelta(hours=24))
+    claim = Claim("anonymous", "key-1", "fp-1")
+
+    with stamina.set_testing(True, attempts=1000, cap=True):  # no waits, the bound kept
+        first = requests.submit(claim, creator(jobs, made))
+
+    assert first.job.id == made[0] and store.tries == min(failures + 1, 3)
+    try:
+        again = requests.submit(claim, creator(jobs, made))
+    except IdempotencyKeyInFlight:  # unrecorded: the claim frees itself after its timeout
+        again = None
+    assert (again is not None and again.replayed) is replayed
