@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from bulkio.domain.errors import NotFound, Unavailable
@@ -44,14 +44,7 @@ class JobService:
 
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Cancel a pending or running job (`InvalidTransition` once it has ended)."""
-        self.get(job_id, kind)
-
-        def cancel(job: Job) -> bool:
-            job.cancel(self._clock.now())
-            return True
-
-        cancelled = self._jobs.update(job_id, cancel)
-        assert cancelled is not None  # the move never declines
+        cancelled = self._move(job_id, kind, Job.cancel)
         job_ended(cancelled, self._clock.now(), self._metrics, self._notify)
         return cancelled
 
@@ -59,14 +52,7 @@ class JobService:
         """Run a failed job again: an import continues after its last committed batch, an
         export starts again. `InvalidTransition` unless the job failed; `Busy` if its row is
         held past the lock timeout."""
-        self.get(job_id, kind)
-
-        def resume(job: Job) -> bool:
-            job.resume(self._clock.now())
-            return True
-
-        job = self._jobs.update(job_id, resume)
-        assert job is not None  # the move never declines
+        job = self._move(job_id, kind, Job.resume)
         try:
             self._queue.enqueue_run(job.id)
         except Unavailable:
@@ -76,6 +62,19 @@ class JobService:
     def deliveries(self, job: Job) -> Sequence[Delivery]:
         """The job's webhook delivery attempts so far (none without a callback URL)."""
         return self._jobs.deliveries(job.id) if job.callback_url else ()
+
+    def _move(self, job_id: str, kind: JobKind | None,
+              verb: Callable[[Job, datetime], None]) -> Job:
+        """Apply a domain verb to the freshest copy of the job, fenced (`JobRepository.update`)."""
+        self.get(job_id, kind)
+
+        def move(job: Job) -> bool:
+            verb(job, self._clock.now())
+            return True
+
+        moved = self._jobs.update(job_id, move)
+        assert moved is not None  # the move never declines
+        return moved
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         self.get(job_id)

@@ -51,7 +51,7 @@ def quick(world, **changes) -> None:
 def test_an_outage_is_waited_out_in_the_run_and_costs_no_attempt_when_it_passes(world) -> None:
     quick(world)
     flaky = world.records = FlakyRecords(world, good=1, failures=3, step=timedelta(seconds=5))
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     done = world.jobs.get(job.id)
     assert (done.status, done.attempts, done.runs) == (JobStatus.COMPLETED, 1, 1)
@@ -65,7 +65,7 @@ def test_an_outage_fails_the_job_with_its_cause_and_progress_when_it_outlasts_th
         world) -> None:
     quick(world, outage_deadline=timedelta(minutes=30))
     world.records = FlakyRecords(world, good=1, failures=1000, step=timedelta(minutes=7))
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     failed = world.jobs.get(job.id)
     assert failed.status is JobStatus.FAILED
@@ -78,7 +78,7 @@ def test_an_outage_fails_the_job_with_its_cause_and_progress_when_it_outlasts_th
 def test_a_failed_job_resumes_after_its_last_batch_when_asked(world) -> None:
     quick(world, outage_deadline=timedelta(minutes=30))
     flaky = world.records = FlakyRecords(world, good=1, failures=1000, step=timedelta(minutes=7))
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     assert world.jobs.get(job.id).status is JobStatus.FAILED
     world.records = flaky._inner  # the database is back
@@ -100,7 +100,7 @@ def test_resume_is_refused_when_the_job_did_not_fail(world) -> None:
 
 
 def test_five_hand_overs_cost_no_attempt_when_the_job_finally_completes(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     for _ in range(5):
         stopping = world.runner
         stopping.stop()
@@ -116,7 +116,7 @@ def test_five_hand_overs_cost_no_attempt_when_the_job_finally_completes(world) -
 
 
 def test_a_suspect_runs_alone_and_its_crash_counts_when_its_worker_dies_again(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     stored = world.jobs.get(job.id)
     stored.start("dead-worker", world.clock.now())  # ran beside others: not pinned
     world.jobs.save(stored)
@@ -132,7 +132,7 @@ def test_a_suspect_runs_alone_and_its_crash_counts_when_its_worker_dies_again(wo
 
 
 def test_a_job_gives_up_with_the_true_reason_when_its_crashes_alone_reach_the_limit(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     stored = world.jobs.get(job.id)
     stored.attempts, stored.suspect = world.settings.max_attempts, True
     world.jobs.save(stored)
@@ -157,7 +157,7 @@ def test_a_suspect_is_sent_again_later_when_its_worker_is_running_another_job() 
 
 
 def test_the_runner_refuses_a_suspect_with_busy_when_its_process_runs_another_job(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     stored = world.jobs.get(job.id)
     stored.suspect = True
     world.jobs.save(stored)
@@ -168,7 +168,7 @@ def test_the_runner_refuses_a_suspect_with_busy_when_its_process_runs_another_jo
 
 
 def test_a_pending_job_is_sent_again_once_when_several_processes_sweep(world) -> None:
-    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.queue.sent.clear()
     world.clock.advance(minutes=31)
     sweepers = [Sweeper(world.jobs, world.queue, world.clock, world.settings) for _ in range(3)]
