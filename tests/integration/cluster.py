@@ -91,6 +91,17 @@ class Node:
     def send(self, sig: signal.Signals) -> None:
         os.killpg(self.pid, sig)
 
+    def stopped(self) -> bool:
+        """Whether every thread of the node has stopped (SIGSTOP takes effect a moment after
+        `send` returns: until then the node may still begin a transaction)."""
+        states = []
+        for stat in Path(f"/proc/{self.pid}/task").glob("*/stat"):
+            try:
+                states.append(stat.read_text().rsplit(")", 1)[1].split()[0])
+            except (OSError, IndexError):
+                continue  # a thread that ended meanwhile
+        return bool(states) and all(state in "tT" for state in states)
+
     def stop(self, timeout: float = 10.0) -> int:
         """SIGTERM (after SIGCONT, in case it is paused), then SIGKILL; returns the exit code."""
         if self.alive():

@@ -39,6 +39,7 @@ def pause_between_transactions(node: Node, database: Database) -> None:
     """
     for _ in range(100):
         node.send(signal.SIGSTOP)
+        eventually(node.stopped, 10, f"{node.name} to stop", interval=0.005)
         writing = database.scalar(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE application_name = :name AND backend_xid IS NOT NULL", name=node.name)

@@ -142,9 +142,12 @@ class JobRunner:
                 log.warning("job %s was taken over or cancelled; this worker stops", job.id)
                 return
             except LeaseLost:
-                # The lock said so, perhaps only because Redis blinked: hand the job back (unless
-                # another run has it already) and let the queue retry.
-                self._end(job, lambda j: j.hand_back(self._clock.now()))
+                # The lock said so, perhaps only because Redis blinked: hand the job back and let
+                # the queue retry. When another run has it already (this worker was paused past
+                # its lease and the job taken over) or it was cancelled, there is nothing to retry.
+                if not self._end(job, lambda j: j.hand_back(self._clock.now())):
+                    log.warning("job %s was taken over or cancelled; this worker stops", job.id)
+                    return
                 raise Unavailable(f"job {job.id}: the lease was lost; retrying") from None
             except (SourceUnreadable, InvalidRequest) as err:
                 why = str(err)
@@ -205,8 +208,9 @@ class JobRunner:
             if fresh is not None:
                 return fresh, delay
 
-    def _end(self, claimed: Job, move: Callable[[Job], None]) -> None:
-        """Apply a final move to the freshest copy of the job, if this run still owns it."""
+    def _end(self, claimed: Job, move: Callable[[Job], None]) -> bool:
+        """Apply a final move to the freshest copy of the job, if this run still owns it; False
+        when it does not (cancelled, or taken over by another run)."""
         def end(job: Job) -> bool:
             if not _same_run(job, claimed):
                 return False  # cancelled, or recovered and taken over by another run
@@ -215,11 +219,13 @@ class JobRunner:
 
         try:
             ended = self._jobs.update(claimed.id, end)
-            if ended is not None and ended.is_terminal:
-                job_ended(ended, self._clock.now(), self._metrics, self._notify)
         except StaleJob:
             log.warning("job %s keeps changing under this worker; the sweep will settle it",
                         claimed.id)
+            return True
+        if ended is not None and ended.is_terminal:
+            job_ended(ended, self._clock.now(), self._metrics, self._notify)
+        return ended is not None
 
 
 def _same_run(stored: Job, claimed: Job) -> bool:

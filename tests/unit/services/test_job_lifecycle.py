@@ -230,3 +230,40 @@ def test_the_job_goes_back_to_pending_for_a_retry_when_its_lease_is_lost(world) 
         world.runner.run(job.id)
     back = world.jobs.get(job.id)
     assert (back.status, back.checkpoint) == (JobStatus.PENDING, 2)
+
+
+class TakenOverLock:
+    """A lock whose lease is found lost because, while this worker stood paused past it, the
+    sweep recovered the job and another worker took it over (a new run)."""
+
+    def __init__(self, world) -> None:
+        self._world = world
+
+    def hold(self, job_id: str, owner: str):
+        from contextlib import nullcontext
+
+        world = self._world
+
+        class Lease:
+            def renew(self) -> bool:
+                def take_over(job) -> bool:
+                    job.recover(world.clock.now())
+                    job.start("other-worker", world.clock.now(), alone=job.suspect)
+                    return True
+
+                world.jobs.update(job_id, take_over)
+                return False
+
+        return nullcontext(Lease())
+
+
+def test_a_worker_whose_job_was_taken_over_stops_without_a_retry_when_its_lease_is_lost(
+        world, caplog: pytest.LogCaptureFixture) -> None:
+    world.lock = TakenOverLock(world)
+    text = CSV + "b@example.com,B,reader\nc@example.com,C,reader\n"  # two batches of 2
+    job = world.submitter.import_upload("users", [text.encode()], "users.csv").job
+    world.runner.run(job.id)  # no Unavailable: there is nothing for the queue to retry
+    taken = world.jobs.get(job.id)
+    assert (taken.status, taken.runs, taken.locked_by) == (JobStatus.PROCESSING, 2,
+                                                           "other-worker")
+    assert f"job {job.id} was taken over or cancelled; this worker stops" in caplog.text
