@@ -63,7 +63,7 @@ def two_key_client(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_keys_are_scoped_per_api_key(two_key_client: TestClient) -> None:
-    headers = {"Idempotency-Key": "shared"}
+    headers = {"Idempotency-Key": "one-key-for-all"}
     a = two_key_client.post("/v1/exports", json={"resourceType": "users"},
                             headers={**headers, "X-API-Key": "key-a"})
     b = two_key_client.post("/v1/exports", json={"resourceType": "users", "format": "csv"},
