@@ -35,7 +35,7 @@ def full_job() -> Job:
         status=JobStatus.PROCESSING, phase=Phase.WRITING, source="uploads/6f1c.ndjson.gz",
         source_name="articles.ndjson.gz", source_url="https://example.com/articles.ndjson.gz",
         source_size=10_485_760, callback_url="https://hooks.example.com/bulkio?team=7",
-        dry_run=True,
+        dry_run=True, delimiter=";", keep_formulas=True,
         filters={"status": "published", "authorId": "7a0c0c36-6d42-4d6e-a8a5-2f3b5a0d9e01"},
         fields=("id", "slug", "title"),
         counters=Counters(total=0, processed=1500, successful=1400, failed=60, skipped=40,

@@ -113,6 +113,8 @@ class Job:
     source_size: int | None = None
     callback_url: str | None = None  # where the job's webhook goes when it ends
     dry_run: bool = False
+    delimiter: str | None = None  # a CSV import's field delimiter; None: detect it from the header
+    keep_formulas: bool = False  # a CSV export writes formula-like cells raw (no neutralizing)
     filters: dict[str, Any] = field(factory=dict)
     fields: tuple[str, ...] | None = None
     counters: Counters = field(factory=Counters)

@@ -105,6 +105,8 @@ jobs = sa.Table(
     *_columns(sa.Integer, "version", "attempts", nullable=False),
     sa.Column("runs", sa.Integer, nullable=False, server_default="0"),
     sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("delimiter", sa.String(1), nullable=True),
+    sa.Column("keep_formulas", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("suspect", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("alone", sa.Boolean, nullable=False, server_default=sa.false()),
     *_columns(DOCUMENT, "filters", "counters", "errors", "warnings", nullable=False),
