@@ -30,6 +30,7 @@ from bulkio.services.fetching import SourceFetcher
 from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService
+from bulkio.services.observing import JobEnds
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
 from bulkio.services.settings import JobSettings
@@ -214,9 +215,10 @@ class Container(containers.DeclarativeContainer):
     )
     notify: providers.Callable[Callable[[Job], None]] = providers.Callable(
         lambda notifier: notifier.notify, webhooks)
+    ends: Shared[JobEnds] = providers.ThreadSafeSingleton(JobEnds, metrics, notify)
     runner: Shared[JobRunner] = providers.ThreadSafeSingleton(
         JobRunner, job_repository, lock, clock, imports, exports, source_fetcher, job_settings,
-        metrics, notify)
+        ends)
     queue: providers.Resource[JobQueue] = providers.Resource(
         _queue, settings, broker, runner.provider)
     idempotency_store: Shared[IdempotencyStore] = providers.ThreadSafeSingleton(
@@ -229,11 +231,11 @@ class Container(containers.DeclarativeContainer):
         JobSubmitter, job_repository, storage, queue, clock, ids, job_settings,
         idempotent_requests, metrics, providers.Callable(lambda notifier: notifier.check, webhooks))
     job_service: Shared[JobService] = providers.ThreadSafeSingleton(
-        JobService, job_repository, storage, clock, queue, metrics, notify)
+        JobService, job_repository, storage, clock, queue, ends)
     export_streamer: Shared[ExportStreamer] = providers.ThreadSafeSingleton(
         ExportStreamer, record_store, job_settings)
     sweeper: Shared[Sweeper] = providers.ThreadSafeSingleton(
-        Sweeper, job_repository, queue, clock, job_settings, metrics, notify)
+        Sweeper, job_repository, queue, clock, job_settings, ends)
     maintenance: Shared[Maintenance] = providers.ThreadSafeSingleton(
         Maintenance, sweeper, idempotency_store, job_repository, storage, clock,
         providers.Callable(lambda s: s.sweep_every_s, settings),

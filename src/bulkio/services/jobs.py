@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
+from attrs import define
+
 from bulkio.domain.errors import NotFound, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
@@ -17,21 +19,25 @@ from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobFilter, JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
-from bulkio.ports.metrics import JobMetrics
-from bulkio.services.observing import NO_METRICS, job_ended
+from bulkio.services.observing import UNOBSERVED, JobEnds
 
 # Every completed export carries `expires_at`; a file without one gets a URL for this long.
 UNDATED_URL_TTL = timedelta(hours=1)
 
 
+@define
 class JobService:
-    """Queries and commands on existing jobs."""
+    """Queries and commands on existing jobs.
 
-    def __init__(self, jobs: JobRepository, storage: FileStorage, clock: Clock,
-                 queue: JobQueue, metrics: JobMetrics = NO_METRICS,
-                 notify: Callable[[Job], None] | None = None) -> None:
-        self._jobs, self._storage, self._clock, self._queue = jobs, storage, clock, queue
-        self._metrics, self._notify = metrics, notify
+    Built as `JobService(jobs, storage, clock, queue, ends=...)`; `ends` reports each job that
+    ends here (a cancel): its log line, metrics and webhook.
+    """
+
+    _jobs: JobRepository
+    _storage: FileStorage
+    _clock: Clock
+    _queue: JobQueue
+    _ends: JobEnds = UNOBSERVED
 
     def get(self, job_id: str, kind: JobKind | None = None) -> Job:
         job = self._jobs.get(job_id)
@@ -45,7 +51,7 @@ class JobService:
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Cancel a pending or running job (`InvalidTransition` once it has ended)."""
         cancelled = self._move(job_id, kind, Job.cancel)
-        job_ended(cancelled, self._clock.now(), self._metrics, self._notify)
+        self._ends(cancelled, self._clock.now())
         return cancelled
 
     def resume(self, job_id: str, kind: JobKind | None = None) -> Job:

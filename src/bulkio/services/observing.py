@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from attrs import frozen
+
 from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.metrics import JobMetrics
 
@@ -41,13 +43,23 @@ class NoMetrics:
 NO_METRICS: JobMetrics = NoMetrics()  # type: ignore[assignment]
 
 
-def job_ended(job: Job, now: datetime, metrics: JobMetrics,
-              notify: Callable[[Job], None] | None = None) -> None:
-    """Write the one line that says how a job ended (a failure is a warning), count it, and
-    start its webhook (`notify`, when the job names one)."""
-    fields = job_end_fields(job, now)
-    level = logging.WARNING if job.status is JobStatus.FAILED else logging.INFO
-    log.log(level, "%s job %s %s", job.kind, job.id, job.status, extra=fields)
-    metrics.job_ended(job, fields["rows_per_second"])
-    if notify is not None:
-        notify(job)
+@frozen
+class JobEnds:
+    """Where the use cases report a job's end: `metrics` (also used for their other counts) and
+    `notify`, which starts the job's webhook (None: no webhooks in this process)."""
+
+    metrics: JobMetrics = NO_METRICS
+    notify: Callable[[Job], None] | None = None
+
+    def __call__(self, job: Job, now: datetime) -> None:
+        """Write the one line that says how `job` ended at `now` (a failure is a warning), count
+        it, and start its webhook."""
+        fields = job_end_fields(job, now)
+        level = logging.WARNING if job.status is JobStatus.FAILED else logging.INFO
+        log.log(level, "%s job %s %s", job.kind, job.id, job.status, extra=fields)
+        self.metrics.job_ended(job, fields["rows_per_second"])
+        if self.notify is not None:
+            self.notify(job)
+
+
+UNOBSERVED = JobEnds()  # the default of use cases built without metrics or webhooks

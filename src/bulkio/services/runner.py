@@ -22,12 +22,11 @@ from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import JobLock, Lease
-from bulkio.ports.metrics import JobMetrics
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.errors import LeaseLost, WorkerStopping
 from bulkio.services.importing import ImportPipeline
-from bulkio.services.observing import NO_METRICS, job_ended
+from bulkio.services.observing import UNOBSERVED, JobEnds
 from bulkio.services.occupancy import Occupancy
 from bulkio.services.settings import JobSettings
 
@@ -48,10 +47,8 @@ class JobRunner:
 
     def __init__(self, jobs: JobRepository, lock: JobLock, clock: Clock, imports: ImportPipeline,
                  exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings,
-                 metrics: JobMetrics = NO_METRICS, notify: Callable[[Job], None] | None = None,
-                 ) -> None:
-        self._jobs, self._lock, self._clock = jobs, lock, clock
-        self._metrics, self._notify = metrics, notify
+                 ends: JobEnds = UNOBSERVED) -> None:
+        self._jobs, self._lock, self._clock, self._ends = jobs, lock, clock, ends
         self._imports, self._exports, self._fetcher = imports, exports, fetcher
         self._settings = settings
         self._stopping = threading.Event()
@@ -86,11 +83,11 @@ class JobRunner:
                                "it is sent again later")
                 claimed = self._claim(job_id, job.suspect)
                 if claimed is not None:
-                    self._metrics.job_started(claimed)
+                    self._ends.metrics.job_started(claimed)
                     try:
                         self._run_claimed(claimed, lease)
                     finally:
-                        self._metrics.job_stopped(claimed)
+                        self._ends.metrics.job_stopped(claimed)
 
     def _held_elsewhere(self, job_id: str) -> None:
         """A busy job needs nothing more; a pending one is locked by a holder that died and
@@ -116,7 +113,7 @@ class JobRunner:
         if job is None:
             return None
         if job.status is not JobStatus.PROCESSING:
-            job_ended(job, self._clock.now(), self._metrics, self._notify)
+            self._ends(job, self._clock.now())
             return None
         log.info("job %s: attempt %d (run %d%s) taken by %s, starting after row %d", job.id,
                  job.attempts, job.runs, ", alone: a suspect" if job.alone else "",
@@ -133,7 +130,7 @@ class JobRunner:
                     self._imports.run(job, lease, stopping)
                 else:
                     self._exports.run(job, stopping)
-                job_ended(job, self._clock.now(), self._metrics, self._notify)
+                self._ends(job, self._clock.now())
                 return
             except WorkerStopping:
                 self._end(job, lambda j: j.hand_back(self._clock.now()))
@@ -224,7 +221,7 @@ class JobRunner:
                         claimed.id)
             return True
         if ended is not None and ended.is_terminal:
-            job_ended(ended, self._clock.now(), self._metrics, self._notify)
+            self._ends(ended, self._clock.now())
         return ended is not None
 
 

@@ -9,18 +9,16 @@ re-sent by the one sweep that wins the write marking it sent, once per `requeue_
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
-from attrs import frozen
+from attrs import define, frozen
 
 from bulkio.domain.errors import Busy
 from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.queue import JobQueue
-from bulkio.ports.metrics import JobMetrics
-from bulkio.services.observing import NO_METRICS, job_ended
+from bulkio.services.observing import UNOBSERVED, JobEnds
 from bulkio.services.settings import JobSettings
 
 log = logging.getLogger("bulkio.sweep")
@@ -34,14 +32,19 @@ class SweepReport:
     skipped: int = 0  # stale jobs whose row another transaction held: tried again next sweep
 
 
+@define
 class Sweeper:
-    """Run at start-up and periodically; any number of sweepers may run at once."""
+    """Run at start-up and periodically; any number of sweepers may run at once.
 
-    def __init__(self, jobs: JobRepository, queue: JobQueue, clock: Clock,
-                 settings: JobSettings, metrics: JobMetrics = NO_METRICS,
-                 notify: Callable[[Job], None] | None = None) -> None:
-        self._jobs, self._queue, self._clock, self._settings = jobs, queue, clock, settings
-        self._metrics, self._notify = metrics, notify
+    Built as `Sweeper(jobs, queue, clock, settings, ends=...)`; `ends` reports each job the
+    sweep ends (one whose attempts ran out) and counts stale jobs in its metrics.
+    """
+
+    _jobs: JobRepository
+    _queue: JobQueue
+    _clock: Clock
+    _settings: JobSettings
+    _ends: JobEnds = UNOBSERVED
 
     def sweep(self, requeue_all_pending: bool = False) -> SweepReport:
         """Recover stale jobs; enqueue pending ones that waited too long (or all of them)."""
@@ -60,13 +63,13 @@ class Sweeper:
                 continue
             if job is None:
                 continue  # not stale any more
-            self._metrics.stale_job(job.status is JobStatus.PENDING)
+            self._ends.metrics.stale_job(job.status is JobStatus.PENDING)
             if job.status is JobStatus.PENDING:
                 recovered += 1
                 self._queue.enqueue_run(job.id)
             else:
                 failed += 1
-                job_ended(job, now, self._metrics, self._notify)
+                self._ends(job, now)
             log.warning("stale job %s: %s%s", job.id, job.status,
                         " (a suspect: it runs alone next)" if job.suspect else "",
                         extra={"job_id": job.id})
