@@ -4,14 +4,11 @@ sets: embedded (SQLite) and PostgreSQL (never skipped: without it `pg_url` fails
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,7 @@ from bulkio.adapters.sql.tables import metadata
 from bulkio.config import Settings
 from bulkio.container import build
 from bulkio.entrypoints.http import create_app
+from tests.local_http import serving_folder
 from tests.outages import StorageGoingAway
 
 from .steps.files import composed_and_decomposed
@@ -153,13 +151,7 @@ def _(api: Api) -> None:
 @given(parsers.parse('the sample users are published as "{name}"'))
 def _(api: Api, name: str, stack: ExitStack) -> None:
     (api.web_folder / name).write_bytes(SAMPLE_FILES["ndjson"])
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(api.web_folder))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    stack.callback(server.server_close)
-    stack.callback(server.shutdown)
-    api.web_base = f"http://127.0.0.1:{server.server_address[1]}"
+    api.web_base = stack.enter_context(serving_folder(api.web_folder))
 
 
 # -- imports -------------------------------------------------------------------------------

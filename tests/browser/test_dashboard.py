@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import KEY, Offline
 from tests.integration.cluster import Node
 from tests.integration.files import write_users_csv
+from tests.local_http import QuietHandler, serving
 
 ROWS, EVERY_INVALID = 3000, 7
 WAIT_MS = 60_000
@@ -27,30 +26,26 @@ class HangingSource:
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.url = ""
         release = self.release
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
                 release.wait(120)
                 self.send_response(503)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/users.csv"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.handler = Handler
 
 
 @pytest.fixture
 def hanging() -> Iterator[HangingSource]:
     source = HangingSource()
-    yield source
-    source.release.set()
-    source.server.shutdown()
-    source.server.server_close()
+    with serving(source.handler) as base:
+        source.url = f"{base}/users.csv"
+        yield source
+        source.release.set()
 
 
 def sign_in(page: Page, url: str) -> None:

@@ -6,10 +6,8 @@ The HTTP fetcher talks only to a local server on 127.0.0.1, allow-listed by host
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,6 +15,7 @@ from bulkio.adapters.http_fetcher import HttpFetcher
 from bulkio.adapters.memory_fetcher import InMemoryFetcher
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.ports.fetcher import Fetcher
+from tests.local_http import QuietHandler, serving
 
 BODY = b"email,name\n" + b"".join(b"user%d@example.com,User %d\n" % (n, n) for n in range(20_000))
 MAX_BYTES = len(BODY) + 100
@@ -30,7 +29,7 @@ def unused_port() -> int:
         return sock.getsockname()[1]
 
 
-class Site(BaseHTTPRequestHandler):
+class Site(QuietHandler):
     """A small web site with the cases a fetcher meets."""
 
     # Set per server: where /away redirects to (a port that is not allow-listed).
@@ -70,19 +69,12 @@ class Site(BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(0.05)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        """Quiet: test output is not the place for access logs."""
-
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
     handler = type("LocalSite", (Site,), {"elsewhere": f"http://127.0.0.1:{unused_port()}/users.csv"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(handler) as url:
+        yield url
 
 
 def allowed(site: str) -> frozenset[str]:

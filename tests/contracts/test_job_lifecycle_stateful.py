@@ -28,20 +28,10 @@ from bulkio.domain.jobs import BatchOutcome, Job, JobKind, JobStatus
 from bulkio.services.settings import JobSettings
 from bulkio.services.sweep import Sweeper
 from tests.contracts.conftest import T0, _truncate
+from tests.doubles import RecordingQueue
 
 STALE = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def enqueue_run(self, job_id: str) -> None:
-        self.sent.append(job_id)
-
-    def ping(self) -> None:
-        return None
 
 
 class Model:
@@ -63,7 +53,7 @@ class JobLifecycle(RuleBasedStateMachine):
         self.settings = JobSettings(stale_after=STALE, max_attempts=MAX_ATTEMPTS,
                                     requeue_after=timedelta(minutes=30))
         self.repository = SqlJobRepository(ENGINE)
-        self.queue = Queue()
+        self.queue = RecordingQueue()
         self.sweeper = Sweeper(self.repository, self.queue, self.clock, self.settings)
         self.models: dict[str, Model] = {}
         self.workers = itertools.count(1)
@@ -242,7 +232,7 @@ def test_the_job_lifecycle_keeps_its_invariants_in_any_order_of_events(pg_engine
 def test_a_dead_workers_job_is_back_in_pending_after_the_bound_when_a_sweep_runs(
         pg_engine) -> None:
     _truncate(pg_engine)
-    clock, queue = FixedClock(T0), Queue()
+    clock, queue = FixedClock(T0), RecordingQueue()
     repository = SqlJobRepository(pg_engine)
     job = Job(id=str(uuid.uuid4()), kind=JobKind.IMPORT, resource="users", format="csv",
               created_at=T0, updated_at=T0)

@@ -3,11 +3,8 @@ in-process worker), a client that sends the API key, and a local web server for 
 
 from __future__ import annotations
 
-import functools
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +14,7 @@ from litestar.testing import TestClient
 from bulkio.config import Settings
 from bulkio.container import Container, build
 from bulkio.entrypoints.http import create_app
+from tests.local_http import serving_folder
 
 API_KEY = "e2e-secret-key"
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -82,15 +80,5 @@ def web_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A folder served over HTTP on 127.0.0.1, and its base URL."""
     folder = tmp_path / "web"
     folder.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
-        return
+    with serving_folder(folder) as url:
+        yield folder, url

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from bulkio.entrypoints.http import create_app
 from bulkio.ports.queue import QueueStats
 from bulkio.services.webhooks import WebhookSettings
 from tests.e2e.conftest import API_KEY, SEED_CSV, wait_for
+from tests.local_http import QuietHandler, serving
 
 SECRET = "whsec-test-0123456789"
 
@@ -37,7 +37,7 @@ class Receiver:
         self.arrived = threading.Condition()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with receiver.arrived:
@@ -48,12 +48,8 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/bulkio"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.handler = Handler
+        self.url = ""
 
     def wait_for_calls(self, count: int, timeout: float = 20.0) -> list[tuple[dict, bytes, int]]:
         with self.arrived:
@@ -72,10 +68,10 @@ def verify(secret: str, signature: str, body: bytes, tolerance_s: int = 300) -> 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver([500, 200])
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    receiver = Receiver([500, 200])
+    with serving(receiver.handler) as base:
+        receiver.url = f"{base}/hooks/bulkio"
+        yield receiver
 
 
 def app_client(tmp_path: Path, **overrides: Any) -> TestClient:

@@ -35,7 +35,8 @@ from bulkio.domain.rows import SourceRow
 from bulkio.domain.validation import validate
 from bulkio.services.settings import JobSettings
 from tests.production import empty_database
-from tests.unit.services.conftest import RecordingQueue, World
+from tests.doubles import RecordingQueue
+from tests.unit.services.conftest import World
 
 AUTHOR = "11111111-1111-4111-8111-111111111111"
 ARTICLE = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"

@@ -25,19 +25,7 @@ from bulkio.services.runner import JobRunner
 from bulkio.services.settings import JobSettings
 from bulkio.services.submitting import JobSubmitter
 from bulkio.services.sweep import Sweeper
-
-
-class RecordingQueue:
-    """A queue that only remembers what was sent, so a test decides when jobs run."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def enqueue_run(self, job_id: str) -> None:
-        self.sent.append(job_id)
-
-    def ping(self) -> None:
-        return None
+from tests.doubles import RecordingQueue
 
 
 @define
