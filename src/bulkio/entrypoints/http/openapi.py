@@ -131,7 +131,7 @@ DELIMITER_TEXT = ("A CSV file's field delimiter: one character other than a doub
                   "or LF, such as `;`, `|` or a tab (`%09`). Default: a first line `sep=X` "
                   "names it, else the most frequent of `,` `;` tab `|` in the header line. "
                   "NDJSON and JSON ignore it")
-DELIMITER = _string(minLength=1, maxLength=1, description=DELIMITER_TEXT)
+DELIMITER = _string(min_length=1, max_length=1, description=DELIMITER_TEXT)
 CALLBACK = _string(format="uri", description="Webhook: POSTed the job, signed, when it ends "
                    "(needs WEBHOOK_SECRET on the server; see the README)")
 
