@@ -130,3 +130,13 @@ def test_a_file_without_a_telling_name_is_csv_when_its_first_line_has_a_delimite
     head: bytes,
 ) -> None:
     assert detect_format(None, None, head) is Format.CSV
+
+
+def test_only_the_header_decides_when_the_rows_hold_more_of_another_delimiter() -> None:
+    (row,) = _read(b"email;name;role\nann@example.com;Lee, Ann, Dr, PhD;admin\n")
+    assert isinstance(row, SourceRow) and row.values["name"] == "Lee, Ann, Dr, PhD"
+
+
+def test_a_pipe_file_keeps_pipes_in_quoted_tags_when_read() -> None:
+    (row,) = _read(b'slug|title|tags\nhello|Hello|"news|tech"\n')
+    assert isinstance(row, SourceRow) and row.values["tags"] == "news|tech"
