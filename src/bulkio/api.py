@@ -42,9 +42,10 @@ class Bulkio:
         """Queue the import of a file (path or binary stream); returns the pending job.
 
         `delimiter` splits a CSV file's fields (one character; None: a `sep=` first line, else
-        the header, says; `InvalidRequest` for one that cannot be). With `idempotency_key`, the same file and options sent again under that key return the
-        job the first call created instead of a new one (`IdempotencyKeyReused` if they differ;
-        keys are kept IDEMPOTENCY_TTL_MS). `callback_url` receives the signed webhook when the
+        the header, says; `InvalidRequest` for one that cannot be). With `idempotency_key`, the
+        same file and options sent again under that key return the job the first call created
+        instead of a new one (`IdempotencyKeyReused` if they differ; keys are kept
+        IDEMPOTENCY_TTL_MS). `callback_url` receives the signed webhook when the
         job ends (needs WEBHOOK_SECRET)."""
         submitter, key = self.container.submitter(), _key(idempotency_key)
         if isinstance(source, str | Path):

@@ -1,11 +1,11 @@
 """CSV rows (RFC 4180) streamed from a `Source` with the standard library's C reader.
 
 The delimiter is the caller's, else an Excel `sep=` first line's, else the header's
-(`bulkio.formats.delimiter`). A broken record never costs the rows after it. Every physical line of the record being read is
-kept (at most `ReadLimits.max_record` characters) until the record is done: when it turns out
-broken (an unclosed quote, text after a closing quote, more than `max_record` characters) it is
-reported at the line where it starts, and reading resumes at its second line, so the next line
-that parses as a record is read as one.
+(`bulkio.formats.delimiter`). A broken record never costs the rows after it. Every physical line
+of the record being read is kept (at most `ReadLimits.max_record` characters) until the record
+is done: when it turns out broken (an unclosed quote, text after a closing quote, more than
+`max_record` characters) it is reported at the line where it starts, and reading resumes at its
+second line, so the next line that parses as a record is read as one.
 """
 
 from __future__ import annotations
