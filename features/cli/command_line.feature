@@ -34,3 +34,37 @@ Feature: The command line for scripts and people
       Then the command exits with 5
       And its standard error is one line that says "JOB_BATCH_SIZE='0'"
       And its standard error is one line that says "PORT='abc'"
+
+  Rule: An import that imported nothing does not exit 0
+
+    Scenario: Every row of the import failed
+      Given a file "users.csv" with:
+        """
+        email,name,role
+        not-an-email,Ada Lovelace,admin
+        bob@example.com,Bob Wilson,boss
+        """
+      When I run bulkio import "users.csv" --resource users
+      Then the command exits with 9
+      And its standard error says "every row failed"
+
+    Scenario: A semicolon file read with commas fails at once and names the semicolon
+      Given a file "users.csv" with:
+        """
+        email;name;role
+        ada@example.com;Ada Lovelace;admin
+        """
+      When I run bulkio import "users.csv" --resource users --delimiter ,
+      Then the command exits with 1
+      And its standard error says "pass delimiter=';'"
+
+    Scenario: The delimiter is given on the command line
+      Given a file "users.csv" with:
+        """
+        sep=,
+        email;name;role
+        ada@example.com;Ada Lovelace;admin
+        """
+      When I run bulkio import "users.csv" --resource users --delimiter ";" --json
+      Then the command exits with 0
+      And its standard output is a job that is completed with 1 created rows

@@ -38,35 +38,40 @@ class Bulkio:
 
     def import_file(self, source: str | Path | BinaryIO, resource: str, format: str | None = None,
                     dry_run: bool = False, idempotency_key: str | None = None,
-                    callback_url: str | None = None) -> Job:
+                    callback_url: str | None = None, delimiter: str | None = None) -> Job:
         """Queue the import of a file (path or binary stream); returns the pending job.
 
-        With `idempotency_key`, the same file and options sent again under that key return the
-        job the first call created instead of a new one (`IdempotencyKeyReused` if they differ;
-        keys are kept IDEMPOTENCY_TTL_MS). `callback_url` receives the signed webhook when the
+        `delimiter` splits a CSV file's fields (one character; None: a `sep=` first line, else
+        the header, says; `InvalidRequest` for one that cannot be). With `idempotency_key`, the
+        same file and options sent again under that key return the job the first call created
+        instead of a new one (`IdempotencyKeyReused` if they differ; keys are kept
+        IDEMPOTENCY_TTL_MS). `callback_url` receives the signed webhook when the
         job ends (needs WEBHOOK_SECRET)."""
         submitter, key = self.container.submitter(), _key(idempotency_key)
         if isinstance(source, str | Path):
             path = Path(source)
             with path.open("rb") as stream:
                 return submitter.import_upload(resource, _chunks(stream), path.name, format,
-                                               dry_run, key, callback_url).job
+                                               dry_run, key, callback_url, delimiter).job
         name = getattr(source, "name", None)
         return submitter.import_upload(resource, _chunks(source), name if isinstance(name, str)
-                                       else None, format, dry_run, key, callback_url).job
+                                       else None, format, dry_run, key, callback_url,
+                                       delimiter).job
 
     def import_url(self, url: str, resource: str, format: str | None = None,
                    dry_run: bool = False, idempotency_key: str | None = None,
-                   callback_url: str | None = None) -> Job:
-        """Queue the import of a remote file (http or https); `idempotency_key` and
-        `callback_url` as for `import_file`."""
+                   callback_url: str | None = None, delimiter: str | None = None) -> Job:
+        """Queue the import of a remote file (http or https); `idempotency_key`,
+        `callback_url` and `delimiter` as for `import_file`."""
         return self.container.submitter().import_url(resource, url, format, dry_run,
-                                                     _key(idempotency_key), callback_url).job
+                                                     _key(idempotency_key), callback_url,
+                                                     delimiter).job
 
     def validate(self, source: str | Path | BinaryIO, resource: str,
-                 format: str | None = None) -> Job:
+                 format: str | None = None, delimiter: str | None = None) -> Job:
         """A dry run: the real rules and reference checks, no writes; waits for the result."""
-        return self.wait(self.import_file(source, resource, format, dry_run=True).id)
+        return self.wait(self.import_file(source, resource, format, dry_run=True,
+                                          delimiter=delimiter).id)
 
     # -- exports ---------------------------------------------------------------------------
 

@@ -150,8 +150,18 @@ def _(api: Api) -> None:
 
 @given(parsers.parse('the sample users are published as "{name}"'))
 def _(api: Api, name: str, stack: ExitStack) -> None:
-    (api.web_folder / name).write_bytes(SAMPLE_FILES["ndjson"])
-    api.web_base = stack.enter_context(serving_folder(api.web_folder))
+    _publish(api, name, SAMPLE_FILES["ndjson"], stack)
+
+
+@given(parsers.parse('a users file is published as "{name}" with:'))
+def _(api: Api, name: str, stack: ExitStack, docstring: str) -> None:
+    _publish(api, name, docstring.encode() + b"\n", stack)
+
+
+def _publish(api: Api, name: str, data: bytes, stack: ExitStack) -> None:
+    (api.web_folder / name).write_bytes(data)
+    if not api.web_base:  # the folder is not served yet
+        api.web_base = stack.enter_context(serving_folder(api.web_folder))
 
 
 # -- imports -------------------------------------------------------------------------------
@@ -209,10 +219,26 @@ def _(api: Api, name: str) -> None:
                                             ("resourceType", (None, b"users"))])
 
 
-@when(parsers.parse('the client asks to import users from the address of "{name}"'))
-def _(api: Api, name: str) -> None:
+@when(parsers.re(r'the client asks to import users from the address of "(?P<name>[^"]+)"'
+                 r'(?: with the delimiter "(?P<delimiter>[^"]*)")?$'))
+def _(api: Api, name: str, delimiter: str | None) -> None:
     base = api.web_base or "http://127.0.0.1:9"
-    api.send("POST", "/v1/imports", json={"resourceType": "users", "fileUrl": f"{base}/{name}"})
+    given = {} if delimiter is None else {"delimiter": delimiter}
+    api.send("POST", "/v1/imports", json={"resourceType": "users", "fileUrl": f"{base}/{name}",
+                                          **given})
+
+
+@when(parsers.re(r'the client uploads a users file (?P<how>in a form|as the raw body) with the '
+                 r'delimiter "(?P<delimiter>[^"]*)" and:'))
+def _(api: Api, how: str, delimiter: str, docstring: str) -> None:
+    data = docstring.encode() + b"\n"
+    if how == "in a form":
+        api.upload(data, delimiter=delimiter)
+    else:
+        api.send("POST", "/v1/imports", content=data,
+                 params={"resourceType": "users", "fileName": "users.csv",
+                         "delimiter": delimiter},
+                 headers={"Content-Type": "text/csv"})
 
 
 @when(parsers.re(r"the client uploads the sample users for (?P<resource>\w+)$"))
@@ -329,6 +355,13 @@ def _(api: Api, failed: dict[str, Any]) -> None:
     assert (job["resumedFromRow"], job["createdRows"], job["updatedRows"]) == (
         failed["processedRows"], RESUMED_ROWS, 0)
     assert len(api.records()) == RESUMED_ROWS
+
+
+@then(parsers.parse('the import job ends failed because "{reason}"'))
+def _(api: Api, reason: str) -> None:
+    job = api.wait()
+    assert job["status"] == "failed" and reason in job["failureReason"], job
+    assert (job["processedRows"], job["failedRows"], job["errorCount"]) == (0, 0, 0)
 
 
 @then("the import job ends failed with a reason")

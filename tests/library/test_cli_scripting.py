@@ -180,3 +180,99 @@ def test_production_example_sets_s3_credentials_and_only_known_variables_when_re
     names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)=", block))
     assert {"AWS_S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= names
     assert names <= set(variables())
+
+
+def test_import_and_validate_exit_9_when_every_row_of_the_job_failed(run, tmp_path: Path) -> None:
+    (tmp_path / "bad.csv").write_text("email,name,role\nnope,Ann,admin\nnada,Bob,boss\n")
+    for command in ("import", "validate"):
+        result = run(command, "bad.csv", "--resource", "users")
+        assert result.exit_code == ExitCode.EVERY_ROW_FAILED, (command, result.stderr)
+        assert "every row failed" in result.stderr
+
+
+def test_import_exits_0_when_some_rows_failed_and_others_were_imported(run, tmp_path: Path) -> None:
+    (tmp_path / "mixed.csv").write_text(USERS + "nope,X,boss\n")
+    assert run("import", "mixed.csv", "--resource", "users").exit_code == ExitCode.OK
+
+
+def test_import_exits_0_when_the_file_has_a_header_and_no_rows(run, tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("email,name,role\n")
+    assert run("import", "empty.csv", "--resource", "users").exit_code == ExitCode.OK
+
+
+def test_import_reads_a_semicolon_file_when_no_delimiter_is_given(run, tmp_path: Path) -> None:
+    (tmp_path / "semi.csv").write_text("sep=;\n" + USERS.replace(",", ";"))
+    result = run("import", "semi.csv", "--resource", "users", "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["createdRows"] == 2
+
+
+def test_the_delimiter_option_wins_over_the_sep_line_when_given(run, tmp_path: Path) -> None:
+    (tmp_path / "semi.csv").write_text("sep=,\n" + USERS.replace(",", ";"))
+    assert run("validate", "semi.csv", "--resource", "users").exit_code == ExitCode.JOB_FAILED
+    result = run("import", "semi.csv", "--resource", "users", "--delimiter", ";", "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert json.loads(result.stdout)["createdRows"] == 2
+
+
+def test_import_exits_1_naming_the_likely_delimiter_when_the_file_is_split_wrong(
+    run, tmp_path: Path,
+) -> None:
+    (tmp_path / "semi.csv").write_text(USERS.replace(",", ";"))
+    result = run("import", "semi.csv", "--resource", "users", "-d", ",")
+    assert result.exit_code == ExitCode.JOB_FAILED, result.stderr
+    assert "matches none of the required fields" in result.stderr
+    assert "pass delimiter=';'" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["import", "validate"])
+def test_a_bad_delimiter_is_one_line_naming_it_when_given(run, command: str) -> None:
+    line = _one_line_error(run(command, "users.csv", "--resource", "users", "--delimiter", "ab"),
+                           ExitCode.USAGE)
+    assert "delimiter" in line and "'ab'" in line
+
+
+def test_resume_exits_4_when_the_job_cannot_be_resumed_in_its_state(run) -> None:
+    job_id = json.loads(run("import", "users.csv", "--resource", "users", "--json").stdout)["id"]
+    line = _one_line_error(run("resume", job_id), ExitCode.CONFLICT)
+    assert "completed" in line
+
+
+def test_ctrl_c_while_waiting_exits_130_and_leaves_the_job_queued_when_pressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str,
+) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    import redis
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "users.csv").write_text(USERS)
+    namespace = new_namespace()
+    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "",
+           "REDIS_URL": redis_url, "BULKIO_REDIS_NAMESPACE": namespace, "AWS_S3_BUCKET": ""}
+    client = redis.Redis.from_url(redis_url)
+    done = threading.Event()
+
+    def press_ctrl_c_once_queued() -> None:
+        # The job is waiting in the queue once its message is in Redis: no worker takes it.
+        while not done.wait(0.05):
+            if any(client.scan_iter(f"{namespace}:*")):
+                time.sleep(0.3)
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+
+    presser = threading.Thread(target=press_ctrl_c_once_queued, daemon=True)
+    presser.start()
+    try:
+        result = CliRunner().invoke(main, ["import", "users.csv", "--resource", "users",
+                                           "--timeout", "30"], env=env)
+    finally:
+        done.set()
+        presser.join()
+        client.close()
+        forget_namespace(redis_url, namespace)
+    assert result.exit_code == ExitCode.INTERRUPTED, (result.exit_code, result.stderr)
+    assert "Error: interrupted" in result.stderr

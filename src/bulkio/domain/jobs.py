@@ -285,6 +285,13 @@ class Job:
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
 
+    @property
+    def every_row_failed(self) -> bool:
+        """A completed import that had rows and imported none: each one was an error."""
+        c = self.counters
+        return (self.kind is JobKind.IMPORT and self.status is JobStatus.COMPLETED
+                and c.processed > 0 and c.failed == c.processed)
+
     def is_stale(self, now: datetime, threshold: timedelta) -> bool:
         beat = self.heartbeat_at or self.locked_at or self.updated_at
         return self.status is JobStatus.PROCESSING and now - beat > threshold

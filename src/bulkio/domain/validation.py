@@ -54,6 +54,14 @@ def unknown_columns(resource: Resource, columns: Iterable[str]) -> list[str]:
     ]
 
 
+def required_named(resource: Resource, columns: Iterable[str]) -> list[str]:
+    """The resource's required fields that `columns` name, in declaration order: none at all
+    means the file is in the wrong shape (split on the wrong delimiter, no header, another
+    resource's file), since every row of it lacks every required field."""
+    named = {canonical(c) for c in columns if isinstance(c, str)}
+    return [f.name for f in resource.fields if f.required and canonical(f.name) in named]
+
+
 @frozen
 class Checked:
     """The outcome of validating one row: a record, or errors (never both)."""

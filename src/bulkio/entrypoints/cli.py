@@ -111,21 +111,28 @@ def _waiting(command: Any) -> Any:
     return command
 
 
+_DELIMITER = click.option(
+    "--delimiter", "-d", default=None, metavar="CHAR",
+    help="a CSV file's field delimiter, e.g. ';' or $'\\t' (default: a sep= first line, else "
+         "the header's most frequent of , ; tab |)")
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--resource", "-r", type=RESOURCE, required=True)
 @click.option("--format", "-f", "fmt", type=FORMAT, default=None, help="default: guessed")
+@_DELIMITER
 @click.option("--dry-run", is_flag=True, help="validate and count, write nothing")
 @click.option("--idempotency-key", default=None,
               help="run again with the same key and file to follow the first run's job")
 @_waiting
-def import_(file: Path, resource: str, fmt: str | None, dry_run: bool,
+def import_(file: Path, resource: str, fmt: str | None, delimiter: str | None, dry_run: bool,
             idempotency_key: str | None, no_wait: bool, timeout: float | None, quiet: bool,
             as_json: bool) -> int:
-    """Import FILE into RESOURCE; exits 1 if the job failed."""
+    """Import FILE into RESOURCE; exits 1 if the job failed, 9 if every row failed."""
     with _open() as bio:
         job = bio.import_file(file, resource, fmt, dry_run=dry_run,
-                              idempotency_key=idempotency_key)
+                              idempotency_key=idempotency_key, delimiter=delimiter)
         return _wait_or_not(bio, job.id, no_wait, timeout, quiet, as_json)
 
 
@@ -133,15 +140,17 @@ def import_(file: Path, resource: str, fmt: str | None, dry_run: bool,
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--resource", "-r", type=RESOURCE, required=True)
 @click.option("--format", "-f", "fmt", type=FORMAT, default=None, help="default: guessed")
+@_DELIMITER
 @click.option("--timeout", type=click.FloatRange(min=0), default=None,
               help="stop waiting after SECONDS (exit 8)")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar, no summary")
 @_JSON
-def validate(file: Path, resource: str, fmt: str | None, timeout: float | None, quiet: bool,
-             as_json: bool) -> int:
-    """Check FILE with the server's exact rules, offline; exits 1 if any row is invalid."""
+def validate(file: Path, resource: str, fmt: str | None, delimiter: str | None,
+             timeout: float | None, quiet: bool, as_json: bool) -> int:
+    """Check FILE with the server's exact rules, offline; exits 1 if any row is invalid (9 if
+    every row is)."""
     with _open() as bio:
-        job = bio.import_file(file, resource, fmt, dry_run=True)
+        job = bio.import_file(file, resource, fmt, dry_run=True, delimiter=delimiter)
         code = _wait_or_not(bio, job.id, False, timeout, quiet, as_json)
         job = bio.get_job(job.id)
         return code or (ExitCode.JOB_FAILED if job.counters.failed else ExitCode.OK)

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 6  # database, storage or queue unreachable, or the schema missing
     FILE = 7  # a local file cannot be read or written
     STILL_RUNNING = 8  # `--timeout` ran out: the job goes on (`bulkio jobs show ID`)
+    EVERY_ROW_FAILED = 9  # the job completed, but it had rows and every one of them failed
     INTERRUPTED = 130  # Ctrl-C while waiting: the job goes on
 
 

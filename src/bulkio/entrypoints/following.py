@@ -81,7 +81,8 @@ def _progress() -> Progress:
 
 
 def summary(job: Job) -> int:
-    """Print what the job did; the exit code: 0 when it completed, 1 when it did not."""
+    """Print what the job did; the exit code: 0 when it completed, 1 when it did not, 9 when
+    it completed but every one of its rows failed (`Job.every_row_failed`)."""
     c, m = job.counters, job.metrics(now())
     if job.status is not JobStatus.COMPLETED:
         console.print(f"[red]job {job.id} {job.status}[/]: {escape(job.failure or '')}")
@@ -100,4 +101,7 @@ def summary(job: Job) -> int:
                              f"{error.message}{shown}"))
     if job.error_count > 10:
         console.print(f"  … {job.error_count - 10:,} more: bulkio errors {job.id}")
+    if job.every_row_failed:
+        console.print(f"[red]every row failed[/]: nothing was imported; bulkio errors {job.id}")
+        return ExitCode.EVERY_ROW_FAILED
     return ExitCode.OK

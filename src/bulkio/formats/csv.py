@@ -1,10 +1,11 @@
 """CSV rows (RFC 4180) streamed from a `Source` with the standard library's C reader.
 
-A broken record never costs the rows after it. Every physical line of the record being read is
-kept (at most `ReadLimits.max_record` characters) until the record is done: when it turns out
-broken (an unclosed quote, text after a closing quote, more than `max_record` characters) it is
-reported at the line where it starts, and reading resumes at its second line, so the next line
-that parses as a record is read as one.
+The delimiter is the caller's, else an Excel `sep=` first line's, else the header's
+(`bulkio.formats.delimiter`). A broken record never costs the rows after it. Every physical line
+of the record being read is kept (at most `ReadLimits.max_record` characters) until the record
+is done: when it turns out broken (an unclosed quote, text after a closing quote, more than
+`max_record` characters) it is reported at the line where it starts, and reading resumes at its
+second line, so the next line that parses as a record is read as one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.rows import MalformedRow, SourceRow
 from bulkio.domain.validation import canonical
+from bulkio.formats.delimiter import detect_delimiter, sep_line
 from bulkio.formats.limits import ReadLimits
 from bulkio.formats.shape import too_long_value
 from bulkio.formats.source import Row, RowReader, Source, preview
@@ -45,9 +47,10 @@ class _TooWide(Exception):
 class _Lines:
     """Physical lines for the csv reader: numbered, bounded, and kept per record for replay."""
 
-    def __init__(self, text: io.TextIOWrapper, limits: ReadLimits, delimiter: str) -> None:
+    def __init__(self, text: io.TextIOWrapper, limits: ReadLimits) -> None:
         self._readline = text.readline
-        self._limit, self._columns, self._delimiter = limits.max_record, limits.max_columns, delimiter
+        self._limit, self._columns = limits.max_record, limits.max_columns
+        self.delimiter = ","
         self._replay: deque[tuple[int, str]] = deque()
         self._read = 0  # physical lines taken from the text so far
         self.taken: list[tuple[int, str]] = []  # (number, text) of the current record's lines
@@ -85,13 +88,29 @@ class _Lines:
         if self.size > self._limit:
             self.taken.append((number, line))  # read again too, unless it starts the record
             raise _TooLong(number, self.taken[0][1][:1000], whole_line=False)
-        if not self.taken and '"' not in line and line.count(self._delimiter) >= self._columns:
+        if not self.taken and '"' not in line and line.count(self.delimiter) >= self._columns:
             self.taken.append((number, line))
             raise _TooWide  # found before the csv module splits it into a million cells
         self.taken.append((number, line))
         if not line.isascii() and _UNDECODABLE.search(line):
             self.undecodable = True
         return line
+
+    def peek(self) -> str:
+        """The next line that is not blank, left to be read again ("" at the end). Blank lines
+        before it are dropped (they hold no record) but counted."""
+        while not self._replay:
+            line = self._readline(self._limit + 1)
+            if not line:
+                return ""
+            self._read += 1
+            if line.strip("\r\n"):
+                self._replay.append((self._read, line))
+        return self._replay[0][1]
+
+    def skip(self) -> None:
+        """Drop the line `peek` returned."""
+        self._replay.popleft()
 
     def replay_after_first(self) -> None:
         """Read the current record's lines again from its second one (it was not a record)."""
@@ -125,12 +144,21 @@ def _decoded(cells: list[str]) -> list[str]:
 class _CsvRows:
     """Turns csv records into numbered rows; a broken record is reported and reading goes on."""
 
-    def __init__(self, source: Source, delimiter: str = ",") -> None:
+    def __init__(self, source: Source, delimiter: str | None = None) -> None:
         text = io.TextIOWrapper(source.data, encoding="utf-8", errors="surrogateescape", newline="")
         self._limits = source.limits
-        self._lines = _Lines(text, source.limits, delimiter)
-        self._reader = csv.reader(self._lines, strict=True, delimiter=delimiter)
+        self._lines = _Lines(text, source.limits)
+        self.delimiter = self._lines.delimiter = self._choose(delimiter)
+        self._reader = csv.reader(self._lines, strict=True, delimiter=self.delimiter)
         self.header = self._read_header()
+
+    def _choose(self, given: str | None) -> str:
+        """The caller's delimiter, else a `sep=` line's (skipped either way), else the header's."""
+        lines = self._lines
+        from_sep = sep_line(lines.peek())
+        if from_sep is not None:
+            lines.skip()
+        return given or from_sep or detect_delimiter(lines.peek())
 
     def _read_header(self) -> list[str]:
         while True:
@@ -156,6 +184,7 @@ class _CsvRows:
     def __iter__(self) -> Iterator[Row]:
         width, number = len(self.header), 0
         lines, reader, header, limits = self._lines, self._reader, self.header, self._limits
+        join = self.delimiter.join
         while True:
             lines.start_record()
             try:
@@ -173,11 +202,11 @@ class _CsvRows:
             if lines.undecodable:
                 cells = _decoded(cells)
                 values = dict(zip(header, cells + [""] * (width - len(cells))))
-                raw = preview(",".join(cells))
+                raw = preview(join(cells))
                 yield MalformedRow(number, "row is not valid UTF-8 text", raw, start, values)
             elif len(cells) > width and any(cells[width:]):
                 message = f"row has {len(cells)} values but the header has {width} columns"
-                yield MalformedRow(number, message, preview(",".join(cells)), start)
+                yield MalformedRow(number, message, preview(join(cells)), start)
             elif lines.size > limits.max_value and _longest(cells) > limits.max_value:
                 message = too_long_value(limits)
                 yield MalformedRow(number, message, preview(max(cells, key=len)), start)
@@ -219,7 +248,8 @@ def _broken(number: int, lines: _Lines, err: Exception, limits: ReadLimits) -> M
     return MalformedRow(number, f"row is not valid CSV: {text}", head, start)
 
 
-def read_csv(source: Source, delimiter: str = ",") -> RowReader:
-    """Rows of a CSV file with a header line; the header is read (and checked) right away."""
+def read_csv(source: Source, delimiter: str | None = None) -> RowReader:
+    """Rows of a CSV file with a header line, split on `delimiter` (None: as the file says,
+    see `bulkio.formats.delimiter`); the header is read (and checked) right away."""
     rows = _CsvRows(source, delimiter)
-    return RowReader(iter(rows), source, list(rows.header))
+    return RowReader(iter(rows), source, list(rows.header), rows.delimiter)

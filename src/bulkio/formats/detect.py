@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 
 from bulkio.domain.errors import SourceUnreadable, UnsupportedFormat
+from bulkio.formats.delimiter import DELIMITERS
 from bulkio.formats.format import Format
 from bulkio.formats.source import GZIP_MAGIC, JSON_WHITESPACE, UTF8_BOM
 
@@ -54,8 +55,8 @@ def sniff(head: bytes) -> Format:
             return Format.NDJSON
         # A brace alone on its line is a pretty-printed object: let the JSON reader name it.
         return Format.JSON
-    if b"," in first_line:
-        return Format.CSV
+    if any(d.encode() in first_line for d in DELIMITERS):
+        return Format.CSV  # an Excel `sep=;` line counts too
     raise UnsupportedFormat(
         "cannot tell the format of the file: name it with a .csv, .ndjson or .json extension, "
         "or give the format explicitly"

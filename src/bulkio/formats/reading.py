@@ -14,19 +14,22 @@ from bulkio.formats.ndjson import read_ndjson
 from bulkio.formats.source import RowReader, Source
 
 _READERS: dict[Format, Callable[[Source], RowReader]] = {
-    Format.CSV: read_csv,
     Format.NDJSON: read_ndjson,
     Format.JSON: read_json,
 }
 
 
-def open_rows(stream: BinaryIO, fmt: Format, limits: ReadLimits = DEFAULT_LIMITS) -> RowReader:
+def open_rows(stream: BinaryIO, fmt: Format, limits: ReadLimits = DEFAULT_LIMITS,
+              delimiter: str | None = None) -> RowReader:
     """Stream the rows of `stream` (plain or gzip) in memory bounded by `limits`; raise
-    `SourceUnreadable` early."""
+    `SourceUnreadable` early. `delimiter` splits CSV fields (None: detect it); the other
+    formats have none."""
     source = Source(stream, limits)
     source.skip_bom()
     if not source.data.peek(1):
         raise SourceUnreadable("the file is empty")
+    if Format(fmt) is Format.CSV:
+        return read_csv(source, delimiter)
     return _READERS[Format(fmt)](source)
 
 

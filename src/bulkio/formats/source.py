@@ -108,12 +108,15 @@ class Source:
 
 
 class RowReader(Iterator[Row]):
-    """Rows of one input, with its columns (so far) and the bytes read from the raw stream."""
+    """Rows of one input, with its columns (so far), the bytes read from the raw stream, and
+    the delimiter its fields are split on (None for NDJSON and JSON)."""
 
-    def __init__(self, rows: Iterator[Row], source: Source, columns: list[str]) -> None:
+    def __init__(self, rows: Iterator[Row], source: Source, columns: list[str],
+                 delimiter: str | None = None) -> None:
         self._rows = rows
         self._source = source
         self.columns = columns
+        self.delimiter = delimiter
 
     def __next__(self) -> Row:
         return next(self._rows)

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.jobs import BatchOutcome, Counters, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import ErrorCode, MalformedRow, RowError, SourceRow
@@ -39,6 +40,7 @@ from bulkio.services.errors import LeaseLost, WorkerStopping
 from bulkio.services.observing import NO_METRICS
 from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
+from bulkio.services.wrong_shape import wrong_shape
 
 ErrorWithRow = tuple[RowError, Mapping[str, Any] | None]
 log = logging.getLogger("bulkio.import")
@@ -115,7 +117,7 @@ class ImportPipeline:
         limits = self._settings.limits
         precheck(lambda: self._storage.open_reader(job.source), fmt, limits)
         with self._storage.open_reader(job.source) as stream:
-            rows = open_rows(stream, fmt, limits)
+            rows = open_rows(stream, fmt, limits, job.delimiter)
             # Reading and validating run a batch ahead while this thread waits on the database;
             # `closing` stops the reader before its stream closes, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
@@ -150,16 +152,22 @@ class ImportPipeline:
 
     def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
                  fast: FastValidator) -> Iterator[Batch]:
-        """The rows after `checkpoint`, validated, a batch at a time (runs ahead, in a thread)."""
-        size, looked_at = self._settings.batch_size, 0
+        """The rows after `checkpoint`, validated, a batch at a time (runs ahead, in a thread).
+
+        Before the first batch, the columns read so far are checked (`wrong_shape`): a file in
+        the wrong shape raises `SourceUnreadable` and nothing is written."""
+        size, looked_at, judged = self._settings.batch_size, 0, False
         items: list[SourceRow | MalformedRow] = []
         for item in reader:
             if item.number <= checkpoint:
                 continue  # committed before a restart
             items.append(item)
             if len(items) >= size:
+                judged = judged or _check_shape(resource, reader, item.number)
                 yield _batch(resource, items, reader, looked_at, fast)
                 looked_at, items = len(reader.columns), []
+        if not judged:
+            _check_shape(resource, reader, items[-1].number if items else 0)
         if items:
             yield _batch(resource, items, reader, looked_at, fast)
 
@@ -213,6 +221,14 @@ class ImportPipeline:
                 whole = as_stored(resource, write, by_key.get(k))
                 seen[k] = tuple(whole[name] for name in kept)
         return plan
+
+
+def _check_shape(resource: Resource, reader: RowReader, rows: int) -> bool:
+    """True once the columns of the first `rows` rows passed `wrong_shape`."""
+    reason = wrong_shape(resource, reader.columns, reader.delimiter, rows)
+    if reason is not None:
+        raise SourceUnreadable(reason)
+    return True
 
 
 def _remembered(resource: Resource) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
 from bulkio.formats import Format, detect_format
+from bulkio.formats.delimiter import delimiter_option
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.queue import JobQueue
@@ -35,24 +36,31 @@ from bulkio.services.settings import JobSettings
 
 @frozen
 class ImportRequest:
-    """What an import asks for; `check` refuses an unknown resource or format."""
+    """What an import asks for; `check` refuses an unknown resource or format, or a delimiter
+    that cannot be one (`delimiter`: a CSV file's; None: detect it)."""
 
     resource: str
     format: str | None = None
     dry_run: bool = False
     callback_url: str | None = None
+    delimiter: str | None = None
 
     def check(self) -> None:
-        """`UnknownResource` or `UnsupportedFormat`, naming the parameter at fault."""
+        """`UnknownResource`, `UnsupportedFormat` or `InvalidRequest`, naming the parameter at
+        fault."""
         with blame("resourceType"):
             resource_named(self.resource)
         if self.format:
             with blame("format"):
                 detect_format(self.format, None, b"")
+        delimiter_option(self.delimiter)
 
     def fingerprinted(self, **more: Any) -> dict[str, Any]:
+        # A delimiter joins the fingerprint only when given: keys recorded before it existed
+        # still match their requests.
+        given = {"delimiter": self.delimiter} if self.delimiter else {}
         return {"resourceType": self.resource, "format": self.format, "dryRun": self.dry_run,
-                "callbackUrl": self.callback_url, **more}
+                "callbackUrl": self.callback_url, **given, **more}
 
 
 @frozen
@@ -85,12 +93,14 @@ class JobSubmitter:
     def import_upload(self, resource: str, chunks: Iterable[bytes], filename: str | None = None,
                       format: str | None = None, dry_run: bool = False,
                       key: IdempotencyKey | None = None,
-                      callback_url: str | None = None) -> Submission:
+                      callback_url: str | None = None, delimiter: str | None = None,
+                      ) -> Submission:
         """Submit an uploaded file: refuse a bad request before storing anything, store the file
         as it streams in while hashing it, claim the key, then create and queue the job, or
         discard the file when no job comes of it (refused, replayed, failed). `callback_url`
-        receives the signed webhook when the job ends."""
-        request = ImportRequest(resource, format, dry_run, callback_url)
+        receives the signed webhook when the job ends; `delimiter` splits a CSV file's fields
+        (None: the file's `sep=` line, else its header, says)."""
+        request = ImportRequest(resource, format, dry_run, callback_url, delimiter)
         return self.import_stored(self.store_upload(chunks, request), request, filename, key)
 
     def store_upload(self, chunks: Iterable[bytes],
@@ -126,7 +136,8 @@ class JobSubmitter:
             return self._submit(self._new(
                 upload.job_id, JobKind.IMPORT, request.resource, fmt.value,
                 dry_run=request.dry_run, source=upload.key, source_name=filename,
-                source_size=upload.size, callback_url=request.callback_url or None))
+                source_size=upload.size, callback_url=request.callback_url or None,
+                delimiter=delimiter_option(request.delimiter)))
 
         claim = None if key is None else key.claim("import", request.fingerprinted(),
                                                    upload.sha256)
@@ -138,9 +149,11 @@ class JobSubmitter:
 
     def import_url(self, resource: str, url: str, format: str | None = None,
                    dry_run: bool = False, key: IdempotencyKey | None = None,
-                   callback_url: str | None = None) -> Submission:
-        """Queue the import of a remote file (fetched by the worker), once per key."""
-        request = ImportRequest(resource, format, dry_run, callback_url)
+                   callback_url: str | None = None, delimiter: str | None = None,
+                   ) -> Submission:
+        """Queue the import of a remote file (fetched by the worker), once per key;
+        `delimiter` as for `import_upload`."""
+        request = ImportRequest(resource, format, dry_run, callback_url, delimiter)
         request.check()
         callback_url = self.check_callback(callback_url)
         if urlsplit(url).scheme not in ("http", "https"):
@@ -159,7 +172,8 @@ class JobSubmitter:
             job_id = self._ids.new_id()
             return self._submit(self._new(job_id, JobKind.IMPORT, resource, fmt, dry_run=dry_run,
                                           source=f"uploads/{job_id}", source_url=url,
-                                          callback_url=callback_url))
+                                          callback_url=callback_url,
+                                          delimiter=delimiter_option(delimiter)))
 
         claim = None if key is None else key.claim("import", request.fingerprinted(fileUrl=url))
         return self._requests.submit(claim, create)

@@ -196,3 +196,28 @@ def _(keyed_jobs: list[Job]) -> None:
 @then(parsers.parse("there is {count:d} import job"))
 def _(bio: Bulkio, count: int) -> None:
     assert len(bio.jobs(kind="import")) == count
+
+
+DELIMITED = rf'"(?P<name>[^"]+)" as {RESOURCE} with the delimiter "(?P<delimiter>[^"]*)"'
+
+
+@when(parsers.re(rf"I (?P<verb>import|validate) {DELIMITED}"), target_fixture="job")
+def _(bio: Bulkio, files: dict[str, Path], verb: str, name: str, resource: str,
+      delimiter: str) -> Job:
+    job = bio.import_file(files[name], resource=resource, delimiter=delimiter,
+                          dry_run=verb == "validate")
+    return bio.wait(job.id, timeout=TIMEOUT)
+
+
+@when(parsers.re(rf"I try to import {DELIMITED}"), target_fixture="refusal")
+def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, delimiter: str) -> BulkioError:
+    try:
+        bio.import_file(files[name], resource=resource, delimiter=delimiter)
+    except BulkioError as err:
+        return err
+    raise AssertionError("the import was accepted")
+
+
+@then(parsers.parse('the refusal names the field "{field}"'))
+def _(refusal: BulkioError, field: str) -> None:
+    assert getattr(refusal, "field", None) == field, refusal

@@ -176,3 +176,28 @@ def test_warnings_are_kept_once_when_repeated() -> None:
 
 def test_statuses_read_as_their_words_when_rendered() -> None:
     assert [str(s) for s in JobStatus] == ["pending", "processing", "completed", "failed", "cancelled"]
+
+
+@pytest.mark.parametrize(("created", "failed", "expected"), [
+    (0, 3, True), (1, 2, False), (0, 0, False),
+])
+def test_every_row_failed_only_when_a_completed_import_had_rows_and_imported_none(
+    created: int, failed: int, expected: bool,
+) -> None:
+    job = started()
+    if created or failed:
+        job.record_batch(BatchOutcome(created=created, failed=failed, rows=created + failed),
+                         errors(failed), seconds(1))
+    assert not job.every_row_failed  # still running
+    job.complete(seconds(2))
+    assert job.every_row_failed is expected
+
+
+def test_every_row_failed_is_false_when_the_job_failed_or_is_an_export() -> None:
+    job = started()
+    job.record_batch(BatchOutcome(failed=2, rows=2), errors(2), seconds(1))
+    job.fail("the storage went away", seconds(2))
+    assert not job.every_row_failed
+    export = started(JobKind.EXPORT)
+    export.complete(seconds(1))
+    assert not export.every_row_failed

@@ -21,6 +21,7 @@ from bulkio.entrypoints.http.idempotency import IdempotencyKeyHeader, key_of
 from bulkio.entrypoints.http.openapi import (
     CHANGING,
     CREATE_PROBLEMS,
+    DELIMITER_TEXT,
     IMPORT_BODY,
     READ_PROBLEMS,
     documented,
@@ -60,6 +61,8 @@ class ImportController(Controller):
                                                description="Raw body uploads only")] = None,
         callback_url: Annotated[str | None, Query(
             name="callbackUrl", description="Raw body uploads only: the webhook")] = None,
+        delimiter: Annotated[str | None, Query(
+            description="Raw body uploads only: " + DELIMITER_TEXT)] = None,
     ) -> Response[ImportJob]:
         """Create an import job from an uploaded file (multipart `file`), a remote `fileUrl`
         (JSON), or a raw file body (`resourceType` in the query). Validation happens in the
@@ -81,7 +84,8 @@ class ImportController(Controller):
                                key=key)
             else:
                 params = ImportParams.parse({"resourceType": resource_type, "format": format,
-                                             "dryRun": dry_run, "callbackUrl": callback_url})
+                                             "dryRun": dry_run, "callbackUrl": callback_url,
+                                             "delimiter": delimiter})
                 flow = partial(import_body, filename=file_name, params=params,
                                submitter=submitter, key=key)
             submission = await pump(source, flow, getattr(request.app.state, "uploads", None))

@@ -127,6 +127,11 @@ def _string(**extra: object) -> Schema:
 RESOURCE = _string(enum=RESOURCE_NAMES, description="users, articles or comments")
 FORMAT = _string(enum=FORMATS, description="csv, ndjson or json (default: from the file)")
 BOOLEAN = Schema(type=OpenAPIType.BOOLEAN)
+DELIMITER_TEXT = ("A CSV file's field delimiter: one character other than a double quote, CR "
+                  "or LF, such as `;`, `|` or a tab (`%09`). Default: a first line `sep=X` "
+                  "names it, else the most frequent of `,` `;` tab `|` in the header line. "
+                  "NDJSON and JSON ignore it")
+DELIMITER = _string(min_length=1, max_length=1, description=DELIMITER_TEXT)
 CALLBACK = _string(format="uri", description="Webhook: POSTed the job, signed, when it ends "
                    "(needs WEBHOOK_SECRET on the server; see the README)")
 
@@ -162,7 +167,7 @@ IMPORT_BODY = RequestBody(
             required=["file", "resourceType"],
             properties={  # type: ignore[arg-type]
                 "file": _string(format="binary"), "resourceType": RESOURCE, "format": FORMAT,
-                "dryRun": BOOLEAN, "callbackUrl": CALLBACK,
+                "dryRun": BOOLEAN, "callbackUrl": CALLBACK, "delimiter": DELIMITER,
             },
         )),
         "application/json": OpenAPIMediaType(schema=Schema(
@@ -170,7 +175,7 @@ IMPORT_BODY = RequestBody(
             required=["resourceType", "fileUrl"],
             properties={  # type: ignore[arg-type]
                 "resourceType": RESOURCE, "fileUrl": _string(format="uri"), "format": FORMAT,
-                "dryRun": BOOLEAN, "callbackUrl": CALLBACK,
+                "dryRun": BOOLEAN, "callbackUrl": CALLBACK, "delimiter": DELIMITER,
             },
         )),
         "application/octet-stream": OpenAPIMediaType(schema=_string(format="binary")),

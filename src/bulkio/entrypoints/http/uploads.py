@@ -48,18 +48,23 @@ class ImportParams:
         callback = values.get("callbackUrl") or None
         if callback is not None and not isinstance(callback, str):
             raise invalid("callbackUrl", "callbackUrl must be a string")
-        return cls(ImportRequest(resource, fmt, flag("dryRun", values.get("dryRun")), callback))
+        delimiter = values.get("delimiter") or None
+        if delimiter is not None and not isinstance(delimiter, str):
+            raise invalid("delimiter", f"delimiter must be a string, got {delimiter!r}")
+        return cls(ImportRequest(resource, fmt, flag("dryRun", values.get("dryRun")), callback,
+                                 delimiter))
 
 
 def import_form(chunks: Iterator[bytes], boundary: str, submitter: JobSubmitter,
                 key: IdempotencyKey | None) -> Submission:
-    """A multipart form: `file` plus `resourceType`, `format`, `dryRun`, in any order."""
+    """A multipart form: `file` plus `resourceType`, `format`, `dryRun`, `callbackUrl` and
+    `delimiter`, in any order."""
     stored: list[StoredUpload] = []
 
     def store(fields: dict[str, str], part: FilePart, body: Iterator[bytes]) -> StoredUpload:
         # Fields sent before the file are checked before it is stored (the resource may follow).
         early = None
-        if fields.keys() & {"resourceType", "format", "callbackUrl"}:
+        if fields.keys() & {"resourceType", "format", "callbackUrl", "delimiter"}:
             early = ImportParams.parse({"resourceType": "users", **fields}).request
         stored.append(submitter.store_upload(body, early))
         return stored[0]
@@ -81,7 +86,8 @@ def import_body(chunks: Iterator[bytes], filename: str | None, params: ImportPar
     """The file as the raw request body, its parameters in the query."""
     request = params.request
     return submitter.import_upload(request.resource, chunks, filename, request.format,
-                                   request.dry_run, key, request.callback_url)
+                                   request.dry_run, key, request.callback_url,
+                                   request.delimiter)
 
 
 def import_url(body: Mapping[str, Any], submitter: JobSubmitter,
@@ -92,4 +98,4 @@ def import_url(body: Mapping[str, Any], submitter: JobSubmitter,
     if not isinstance(url, str) or not url:
         raise invalid("fileUrl", "fileUrl is required: an http or https URL (or upload a file)")
     return submitter.import_url(request.resource, url, request.format, request.dry_run, key,
-                                request.callback_url)
+                                request.callback_url, request.delimiter)
