@@ -127,6 +127,11 @@ def _string(**extra: object) -> Schema:
 RESOURCE = _string(enum=RESOURCE_NAMES, description="users, articles or comments")
 FORMAT = _string(enum=FORMATS, description="csv, ndjson or json (default: from the file)")
 BOOLEAN = Schema(type=OpenAPIType.BOOLEAN)
+KEEP_FORMULAS_TEXT = ("CSV only: write text that starts with =, +, -, @, a tab or a carriage "
+                      "return raw. By default such a cell gets a leading ' so spreadsheets show "
+                      "it instead of running it as a formula (OWASP CSV injection advice). "
+                      "NDJSON and JSON are always exact.")
+KEEP_FORMULAS = Schema(type=OpenAPIType.BOOLEAN, default=False, description=KEEP_FORMULAS_TEXT)
 CALLBACK = _string(format="uri", description="Webhook: POSTed the job, signed, when it ends "
                    "(needs WEBHOOK_SECRET on the server; see the README)")
 
@@ -188,6 +193,7 @@ EXPORT_BODY = RequestBody(
             "filters": _filters_schema(),
             "fields": Schema(type=OpenAPIType.ARRAY, items=_string(),
                              description="Columns to export, in order (default: all)"),
+            "keepFormulas": KEEP_FORMULAS,
             "callbackUrl": CALLBACK,
         },
     ))},
