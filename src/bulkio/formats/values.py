@@ -6,7 +6,7 @@ caller keeps formulas; JSON is always exact."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -76,6 +76,19 @@ def neutralized(text: str) -> str:
     number, which is a value, not a formula, and is left alone. PostgreSQL's COPY exports apply
     the same rule in SQL (`adapters/sql/copy_export.py`), byte for byte."""
     return FORMULA_GUARD + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def guarded_columns(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The columns of `records` with a text that looks `neutralized`: a `'` then a formula
+    trigger. Importing such a CSV keeps the quote (the value may really start with one);
+    this lets the import say so."""
+    found: set[str] = set()
+    for record in records:
+        for column, value in record.items():
+            if type(value) is str and value.startswith(FORMULA_GUARD) \
+                    and value[1:].startswith(FORMULA_TRIGGERS):
+                found.add(column)
+    return found
 
 
 def guarded_cell(value: Any) -> str:
