@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from bulkio.adapters.sql.records import conditions_of
 from bulkio.adapters.sql.tables import records
-from bulkio.domain.fields import TAG_SEPARATOR, Boolean, TagList, Timestamp
+from bulkio.domain.fields import TAG_SEPARATOR, Boolean, Choice, TagList, Timestamp, Uuid
 from bulkio.domain.queries import ExportQuery
 from bulkio.formats import Format
 from bulkio.formats.values import FORMULA_GUARD, FORMULA_TRIGGERS
@@ -67,7 +67,17 @@ def _value(query: ExportQuery, name: str, fmt: Format) -> str:
         return _BOOLEAN.format(c=column)
     if isinstance(kind, TagList):
         return _TAGS.format(c=column, plain=_guarded(query, _PLAIN_TAGS.format(c=column)))
+    if not _may_lead_with_a_trigger(kind):
+        return f"{column}::text"
     return _guarded(query, f"{column}::text")
+
+
+def _may_lead_with_a_trigger(kind: Any) -> bool:
+    """Whether text of this kind can start with a formula trigger: a UUID or a choice of words
+    that do not cannot, so the guard (which writes the same) is not evaluated for it."""
+    if isinstance(kind, Uuid):
+        return False
+    return not isinstance(kind, Choice) or any(c.startswith(FORMULA_TRIGGERS) for c in kind.choices)
 
 
 def _guarded(query: ExportQuery, text: str) -> str:
