@@ -81,9 +81,15 @@ class Bulkio:
         return self.container.export_streamer().records(resource, filters, fields)
 
     def export_to(self, target: str | Path | IO[bytes], resource: str, format: str = "ndjson",
-                  filters: Mapping[str, Any] | None = None, fields: list[str] | None = None) -> int:
-        """Write matching records to a file or binary stream; returns the bytes written."""
-        _, chunks = self.container.export_streamer().stream(resource, format, filters, fields)
+                  filters: Mapping[str, Any] | None = None, fields: list[str] | None = None,
+                  keep_formulas: bool = False) -> int:
+        """Write matching records to a file or binary stream; returns the bytes written.
+
+        In CSV, text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+        `'` so spreadsheets show it instead of running it; `keep_formulas=True` writes it raw.
+        NDJSON and JSON are always exact."""
+        _, chunks = self.container.export_streamer().stream(resource, format, filters, fields,
+                                                            keep_formulas)
         if isinstance(target, str | Path):
             with Path(target).open("wb") as out:
                 return _write_all(out, chunks)
@@ -91,11 +97,14 @@ class Bulkio:
 
     def export_job(self, resource: str, format: str = "ndjson",
                    filters: Mapping[str, Any] | None = None, fields: list[str] | None = None,
-                   idempotency_key: str | None = None, callback_url: str | None = None) -> Job:
+                   idempotency_key: str | None = None, callback_url: str | None = None,
+                   keep_formulas: bool = False) -> Job:
         """Queue an export to a stored file (see `Job.result_key`); `idempotency_key` and
-        `callback_url` as for `import_file`."""
+        `callback_url` as for `import_file`, `keep_formulas` as for `export_to` (kept on the
+        job as `Job.keep_formulas`)."""
         return self.container.submitter().export(resource, format, filters, fields,
-                                                 _key(idempotency_key), callback_url).job
+                                                 _key(idempotency_key), callback_url,
+                                                 keep_formulas).job
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -123,9 +132,11 @@ class Bulkio:
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> list[RowError]:
         return list(self.container.job_service().errors(job_id, offset, limit))
 
-    def error_report(self, job_id: str, format: str = "csv") -> Iterator[bytes]:
-        """Every failed row with its values and errors, fixable and re-importable."""
-        return self.container.job_service().error_report(job_id, Format(format))
+    def error_report(self, job_id: str, format: str = "csv",
+                     keep_formulas: bool = False) -> Iterator[bytes]:
+        """Every failed row with its values and errors, fixable and re-importable;
+        `keep_formulas` as for `export_to`."""
+        return self.container.job_service().error_report(job_id, Format(format), keep_formulas)
 
     def wait(self, job_id: str, timeout: float | None = None, poll: float = 0.1) -> Job:
         """Block until the job ends (or `TimeoutError`)."""

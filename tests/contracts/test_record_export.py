@@ -2,12 +2,15 @@
 
 PostgreSQL formats every value in SQL (`COPY (SELECT …) TO STDOUT`), so this is the proof that
 its exports did not change: every resource, every filter, every choice of one column, all
-columns and a reordering, in every format, over values chosen to hit each formatting rule, and
-a property over generated values.
+columns and a reordering, in every format, with formulas neutralized and kept, over values
+chosen to hit each formatting rule, and a property over generated values.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +25,7 @@ from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import ARTICLES, COMMENTS, RESOURCES, USERS, Resource
 from bulkio.formats import Format, encode
+from bulkio.formats.values import FORMULA_GUARD, FORMULA_TRIGGERS
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
 from tests.contracts.conftest import T0
@@ -29,12 +33,17 @@ from tests.contracts.conftest import T0
 NewJob = Callable[..., Job]
 BODY = "one two three four five six seven eight nine ten"
 # Each one hits a rule of the CSV or JSON writer: quoting, line ends, the lone `\.`, padding,
-# characters JSON escapes, text that only looks like a list or a formula.
+# characters JSON escapes, text that only looks like a list, a formula after each of its
+# triggers (and one inside, one after a space, one already quoted, a lone minus, a negative
+# number, each needing a guard or not).
 ODD_TEXTS = ["plain", 'say "hi", twice', "line\nbreak", "carriage\rreturn", "\\.", " padded ",
              "=SUM(A1)", "tab\there", "ctrl\x01\x1f\x7f", "ünï\u2028cödé 😀", "[not json", "a|b",
-             "\u3000wide space", "back\\slash/"]
+             "\u3000wide space", "back\\slash/", '=HYPERLINK("http://x.example","a,b")',
+             "@SUM(1+1)", "+1 555 0100", "-5", "-", "\tcmd", "\r=1+1", "\rline\nbreak",
+             "1+1=2", " =padded", "'=quoted"]
 ODD_TAGS = [(), ("plain", "tags"), ("a,b", 'say "hi"'), ("[bracket]", "x"), (" padded ",),
-            ("",), ("\u3000wide",), ("one",), ("line\nbreak", "ü"), ("tab\t",)]
+            ("",), ("\u3000wide",), ("one",), ("line\nbreak", "ü"), ("tab\t",),
+            ("=cmd", "x"), ("@a",), ("x", "=not first"), ("-", "+"), ("\tlead",)]
 MOMENTS = [T0, T0 + timedelta(microseconds=1), T0 + timedelta(seconds=59, microseconds=999999),
            datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
            datetime(999, 3, 4, 5, 6, 7, 120, tzinfo=UTC)]
@@ -51,7 +60,7 @@ def exported(store: RecordStore, query: ExportQuery, fmt: Format) -> tuple[bytes
 
 def written(store: RecordStore, query: ExportQuery, fmt: Format) -> tuple[bytes, int]:
     records = list(store.stream(query, batch_size=7))
-    return b"".join(encode(iter(records), fmt, query.columns)), len(records)
+    return b"".join(encode(iter(records), fmt, query.columns, query.keep_formulas)), len(records)
 
 
 def seed(jobs: JobRepository, store: RecordStore, new_job: NewJob) -> None:
@@ -75,15 +84,17 @@ def seed(jobs: JobRepository, store: RecordStore, new_job: NewJob) -> None:
 
 
 def queries(resource: Resource) -> Iterator[ExportQuery]:
-    """No filter and each filter, crossed with all columns, each single column and a reordering."""
+    """No filter and each filter, crossed with all columns, each single column and a reordering,
+    formulas neutralized and kept."""
     values = {"role": "admin", "active": "false", "email": "u03@example.com", "status": "published",
               "authorId": uid(1), "slug": "a-03", "articleId": uid(101), "userId": uid(2),
               "createdAfter": "2024-01-15T10:31:00Z", "createdBefore": "2024-01-15T10:30:00.000001Z"}
     choices = [None, *([c] for c in resource.export_columns), list(reversed(resource.export_columns))]
     for flt in [None, *resource.filters]:
         for fields in choices:
-            yield ExportQuery.build(resource, None if flt is None else {flt.name: values[flt.name]},
-                                    fields)
+            for keep in (False, True):
+                yield ExportQuery.build(resource, None if flt is None else {flt.name: values[flt.name]},
+                                        fields, keep_formulas=keep)
 
 
 @pytest.mark.parametrize("resource", [USERS, ARTICLES, COMMENTS], ids=lambda r: r.name)
@@ -100,6 +111,39 @@ def test_export_writes_what_the_writers_write_for_every_filter_and_choice_of_fie
     assert matched > 0
 
 
+GUARDED = {"=SUM(A1)": "'=SUM(A1)", "@SUM(1+1)": "'@SUM(1+1)", "+1 555 0100": "'+1 555 0100",
+           "-5": "'-5", "-": "'-", "\tcmd": "'\tcmd", "\r=1+1": "'\r=1+1",
+           '=HYPERLINK("http://x.example","a,b")': '\'=HYPERLINK("http://x.example","a,b")'}
+UNGUARDED = ["plain", "tab\there", "1+1=2", " =padded", "'=quoted", "carriage\rreturn"]
+
+
+def cells(data: bytes) -> list[str]:
+    return [row[0] for row in csv.reader(io.StringIO(data.decode(), newline=""))][1:]
+
+
+@pytest.mark.parametrize("keep", [False, True], ids=["neutralized", "kept"])
+def test_csv_export_guards_formula_like_text_unless_formulas_are_kept(
+    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob, keep: bool,
+) -> None:
+    seed(job_repository, record_store, new_job)
+    names = cells(exported(record_store, ExportQuery.build(USERS, fields=["name"],
+                                                           keep_formulas=keep), Format.CSV)[0])
+    for raw, guarded in GUARDED.items():
+        assert (raw if keep else guarded) in names and (guarded not in names if keep else
+                                                        raw not in names)
+    assert set(UNGUARDED) <= set(names)
+    tags = cells(exported(record_store, ExportQuery.build(ARTICLES, fields=["tags"],
+                                                          keep_formulas=keep), Format.CSV)[0])
+    assert {"=cmd|x" if keep else "'=cmd|x", "x|=not first", "-|+" if keep else "'-|+"} <= set(tags)
+    for fmt in (Format.NDJSON, Format.JSON):  # exact, whatever the option
+        data = exported(record_store, ExportQuery.build(USERS, fields=["name"], keep_formulas=keep),
+                        fmt)[0]
+        objects = (json.loads(data) if fmt is Format.JSON else
+                   [json.loads(line) for line in data.split(b"\n") if line])
+        found = [o["name"] for o in objects]
+        assert sorted(found) == sorted(ODD_TEXTS)
+
+
 def test_export_writes_a_header_only_csv_and_an_empty_array_when_nothing_matches(
     record_store: RecordStore,
 ) -> None:
@@ -113,7 +157,9 @@ def test_export_writes_a_header_only_csv_and_an_empty_array_when_nothing_matches
 # -- a property over generated values (PostgreSQL, where the formatting is SQL of its own) ------
 
 # PostgreSQL text holds neither NUL nor lone surrogates, and neither can come out of an import.
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+PLAIN = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+# Half the texts start with a formula trigger (or the guard itself), which plain text seldom does.
+TEXT = PLAIN | st.builds(str.__add__, st.sampled_from([*FORMULA_TRIGGERS, FORMULA_GUARD]), PLAIN)
 MOMENT = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
                       timezones=st.just(UTC))
 ARTICLE = st.fixed_dictionaries({
@@ -127,10 +173,10 @@ USER = st.fixed_dictionaries({"name": TEXT, "active": st.booleans()})
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(users=st.lists(USER, min_size=1, max_size=3), articles=st.lists(ARTICLE, max_size=4),
        written_at=MOMENT, column=st.sampled_from(ARTICLES.export_columns),
-       user_column=st.sampled_from(USERS.export_columns))
+       user_column=st.sampled_from(USERS.export_columns), keep=st.booleans())
 def test_postgres_export_writes_what_the_writers_write_for_any_values(
     pg_engine: Any, users: list[dict[str, Any]], articles: list[dict[str, Any]],
-    written_at: datetime, column: str, user_column: str,
+    written_at: datetime, column: str, user_column: str, keep: bool,
 ) -> None:
     jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
     job = Job(id=str(uuid.uuid4()), kind=JobKind.IMPORT, resource="users", format="csv",
@@ -144,9 +190,10 @@ def test_postgres_export_writes_what_the_writers_write_for_any_values(
     store.commit_batch(job, [{"id": str(uuid.uuid4()), "slug": f"s-{uuid.uuid4()}", "author_id": author,
                               **a} for a in articles], [])
     by_author = {"authorId": author}
-    for query in (ExportQuery.build(ARTICLES, by_author), ExportQuery.build(ARTICLES, by_author, [column]),
-                  ExportQuery.build(USERS, {"email": user_rows[0]["email"]}, [user_column]),
-                  ExportQuery.build(USERS, {"email": user_rows[-1]["email"]})):
+    for query in (ExportQuery.build(ARTICLES, by_author, keep_formulas=keep),
+                  ExportQuery.build(ARTICLES, by_author, [column], keep),
+                  ExportQuery.build(USERS, {"email": user_rows[0]["email"]}, [user_column], keep),
+                  ExportQuery.build(USERS, {"email": user_rows[-1]["email"]}, keep_formulas=keep)):
         for fmt in Format:
             assert exported(store, query, fmt) == written(store, query, fmt), (fmt, query)
 

@@ -71,3 +71,18 @@ def test_keys_are_scoped_per_api_key(two_key_client: TestClient) -> None:
 
     assert (a.status_code, b.status_code) == (201, 201)
     assert a.json()["id"] != b.json()["id"]
+
+
+def test_export_keeping_formulas_is_another_request_and_false_is_the_default(
+    client: TestClient,
+) -> None:
+    export = {"resourceType": "users", "format": "csv"}
+    first = client.post("/v1/exports", json=export, headers={"Idempotency-Key": "exp-f"})
+    same = client.post("/v1/exports", json={**export, "keepFormulas": False},
+                       headers={"Idempotency-Key": "exp-f"})
+    other = client.post("/v1/exports", json={**export, "keepFormulas": True},
+                        headers={"Idempotency-Key": "exp-f"})
+
+    assert first.status_code == 201 and first.json()["keepFormulas"] is False
+    assert same.status_code == 200 and same.json()["id"] == first.json()["id"]
+    assert other.status_code == 422

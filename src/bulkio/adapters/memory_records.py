@@ -260,7 +260,8 @@ class InMemoryRecordStore:
 
     def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Chunks:
         """The matching records encoded as `fmt`, with each chunk's record count."""
-        return encode_counted(self.stream(query, batch_size), Format(fmt), query.columns)
+        return encode_counted(self.stream(query, batch_size), Format(fmt), query.columns,
+                              query.keep_formulas)
 
     def count(self, query: ExportQuery) -> int:
         """How many records match."""

@@ -1,4 +1,5 @@
-"""What an export asks for: a resource, filters by their public names, a choice of columns."""
+"""What an export asks for: a resource, filters by their public names, a choice of columns, and
+whether CSV text that looks like a spreadsheet formula is written raw."""
 
 from __future__ import annotations
 
@@ -22,16 +23,20 @@ class Condition:
 
 @frozen
 class ExportQuery:
-    """A validated export request: conditions on declared fields and the columns to write."""
+    """A validated export request: conditions on declared fields and the columns to write.
+
+    `keep_formulas` writes CSV text cells raw; by default one that starts with `=`, `+`, `-`,
+    `@`, a tab or a carriage return gets a leading `'` (`bulkio.formats.values.neutralized`)."""
 
     resource: Resource
     conditions: tuple[Condition, ...] = ()
     columns: tuple[str, ...] = ()
+    keep_formulas: bool = False
 
     @classmethod
     def build(
         cls, resource: Resource, filters: Mapping[str, Any] | None = None,
-        fields: list[str] | tuple[str, ...] | None = None,
+        fields: list[str] | tuple[str, ...] | None = None, keep_formulas: bool = False,
     ) -> ExportQuery:
         """Check filter names and values and field names against the resource declaration."""
         conditions = []
@@ -53,4 +58,4 @@ class ExportQuery:
                     f"{resource.name} has no field {column!r} "
                     f"(known: {', '.join(resource.export_columns)})", field="fields",
                 )
-        return cls(resource, tuple(conditions), columns)
+        return cls(resource, tuple(conditions), columns, keep_formulas)

@@ -34,6 +34,10 @@ SHELLS = click.Choice(["bash", "zsh", "fish"])
 OUTPUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 _JSON = click.option("--json", "as_json", is_flag=True,
                      help="print the result as JSON on standard output")
+_KEEP_FORMULAS = click.option(
+    "--keep-formulas", is_flag=True,
+    help="CSV: write text starting with = + - @ tab or CR raw (default: a leading ' so "
+         "spreadsheets do not run it)")
 
 
 def _filters(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -162,16 +166,17 @@ def validate(file: Path, resource: str, fmt: str | None, delimiter: str | None,
 @click.option("--filter", "filters", multiple=True, help="NAME=VALUE, e.g. status=published")
 @click.option("--fields", default=None, help="comma-separated columns")
 @click.option("--output", "-o", type=OUTPUT, default=None, help="default: standard output")
+@_KEEP_FORMULAS
 @_JSON
 def export(resource: str, fmt: str, filters: tuple[str, ...], fields: str | None,
-           output: Path | None, as_json: bool) -> None:
+           output: Path | None, keep_formulas: bool, as_json: bool) -> None:
     """Export RESOURCE to a file (or standard output)."""
     if as_json and output is None:
         raise click.UsageError("--json needs --output: the records themselves go to standard output")
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with _open() as bio:
         target = output if output is not None else sys.stdout.buffer
-        size = bio.export_to(target, resource, fmt, _filters(filters), chosen)
+        size = bio.export_to(target, resource, fmt, _filters(filters), chosen, keep_formulas)
     if as_json:
         _print_json({"resourceType": resource, "format": fmt, "output": str(output),
                      "fileSize": size})
@@ -225,13 +230,14 @@ def resume(job_id: str, no_wait: bool, timeout: float | None, quiet: bool, as_js
 @click.option("--output", "-o", type=OUTPUT, default=None, help="default: standard output")
 @click.option("--json", "as_json", is_flag=True,
               help="print the row errors (row, field, code, message, value) as a JSON array")
-def errors(job_id: str, fmt: str, output: Path | None, as_json: bool) -> None:
+@_KEEP_FORMULAS
+def errors(job_id: str, fmt: str, output: Path | None, as_json: bool, keep_formulas: bool) -> None:
     """Write a job's error report: failed rows, their values and errors, ready to fix."""
     with _open() as bio:
         if as_json:
             _print_json([render.row_error(e) for e in _all_errors(bio, job_id)])
             return
-        chunks = bio.error_report(job_id, fmt)
+        chunks = bio.error_report(job_id, fmt, keep_formulas)
         with output.open("wb") if output else _stdout() as out:
             for chunk in chunks:
                 out.write(chunk)

@@ -71,10 +71,13 @@ def _peek_columns(rows: Iterator[_FailedRow]) -> tuple[list[_FailedRow], list[st
 
 
 def encode_error_report(
-    rows: Iterable[tuple[RowError, Mapping[str, Any] | None]], fmt: Format, columns: Sequence[str]
+    rows: Iterable[tuple[RowError, Mapping[str, Any] | None]], fmt: Format, columns: Sequence[str],
+    keep_formulas: bool = False,
 ) -> Iterator[bytes]:
     """Each failed row once: its original values under the file's own column names (`columns`
-    when none are known), then the `_error_*` columns."""
+    when none are known), then the `_error_*` columns. In CSV, text that a spreadsheet would run
+    as a formula (header names too) gets a leading `'` unless `keep_formulas`
+    (`formats.values.neutralized`); NDJSON and JSON keep every value exact."""
     fmt = Format(fmt)
     if fmt is not Format.CSV:
         return _bytes(json_chunks((_object(row) for row in _merged(rows)), fmt))
@@ -89,7 +92,7 @@ def encode_error_report(
             explained = row.explained()
             yield [*(values.get(c) for c in kept), *(explained[c] for c in ERROR_COLUMNS)]
 
-    return _bytes(csv_chunks(header, lines()))
+    return _bytes(csv_chunks(header, lines(), keep_formulas))
 
 
 def _bytes(chunks: Chunks) -> Iterator[bytes]:

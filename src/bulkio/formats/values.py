@@ -1,9 +1,12 @@
-"""How one value is written: as CSV text, or inside JSON (dates in UTC with a `Z`)."""
+"""How one value is written: as CSV text, or inside JSON (dates in UTC with a `Z`).
+
+CSV text that a spreadsheet would run as a formula is neutralized (`neutralized`) unless the
+caller keeps formulas; JSON is always exact."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,8 +58,50 @@ def _list_cell(items: Sequence[Any]) -> str:
     return dump_json(list(items)).decode("utf-8")
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, CSV Injection)."""
+FORMULA_GUARD = "'"
+"""What `neutralized` puts before such a cell: spreadsheets show the rest as plain text."""
+
+
+def neutralized(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs as a formula: when it starts with `=`, `+`, `-`,
+    `@`, a tab or a carriage return (`FORMULA_TRIGGERS`) it gets a leading `'` (`FORMULA_GUARD`),
+    which Excel, LibreOffice Calc and Google Sheets take as "this cell is text"; any other text
+    comes back unchanged (an empty one too).
+
+    The rule is OWASP's advice against CSV injection
+    (https://owasp.org/www-community/attacks/CSV_Injection). It is for text only: numbers,
+    booleans and dates that bulkio writes itself never start with a trigger except a negative
+    number, which is a value, not a formula, and is left alone. PostgreSQL's COPY exports apply
+    the same rule in SQL (`adapters/sql/copy_export.py`), byte for byte."""
+    return FORMULA_GUARD + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def guarded_columns(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The columns of `records` with a text that looks `neutralized`: a `'` then a formula
+    trigger. Importing such a CSV keeps the quote (the value may really start with one);
+    this lets the import say so."""
+    found: set[str] = set()
+    for record in records:
+        for column, value in record.items():
+            if type(value) is str and value.startswith(FORMULA_GUARD) \
+                    and value[1:].startswith(FORMULA_TRIGGERS):
+                found.add(column)
+    return found
+
+
+def guarded_cell(value: Any) -> str:
+    """The text of one CSV cell, `neutralized` when the value is text: a string, or tags
+    written as `a|b` (a JSON cell starts with `[` or `{`, never with a trigger)."""
+    if type(value) is str:  # the common cell first: one call less on the export's hot path
+        return neutralized(value)
+    text = csv_cell(value)
+    return neutralized(text) if isinstance(value, str | list | tuple) else text
+
+
 def csv_cell(value: Any) -> str:
-    """The text of one CSV cell."""
+    """The text of one CSV cell, exactly as the value is (formulas too: see `guarded_cell`)."""
     if type(value) is str:
         return value
     if value is None:

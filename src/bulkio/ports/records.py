@@ -44,7 +44,8 @@ class RecordStore(Protocol):
     def export(self, query: ExportQuery, fmt: str, batch_size: int = 1000) -> Iterator[tuple[bytes, int]]:
         """The matching records as a file in `fmt` (csv, ndjson or json) with `query.columns`,
         in key order: chunks of about 64 KiB, each with how many records it holds. The bytes are
-        exactly what `bulkio.formats.encode` writes for `stream(query)`."""
+        exactly what `bulkio.formats.encode` writes for `stream(query)` (with
+        `query.keep_formulas`)."""
 
     def count(self, query: ExportQuery) -> int:
         """How many records match."""

@@ -40,7 +40,8 @@ class ExportPipeline:
 
         An export has no checkpoint: a recovered one starts again, its partial file discarded;
         its shown counts do not go back meanwhile (see `Job.record_export`)."""
-        query = ExportQuery.build(resource_named(job.resource), job.filters, job.fields)
+        query = ExportQuery.build(resource_named(job.resource), job.filters, job.fields,
+                                  job.keep_formulas)
         shown = max(job.counters.exported, job.counters.processed)
         job.counters = Counters(total=self._records.count(query), exported=shown, processed=shown)
         job.heartbeat(self._clock.now())
@@ -99,8 +100,10 @@ class ExportStreamer:
             yield {c: record.get(c) for c in query.columns}
 
     def stream(self, resource: str, format: str = "ndjson", filters: Mapping[str, Any] | None = None,
-               fields: list[str] | None = None) -> tuple[Format, Iterator[bytes]]:
-        """Refuse a bad request before the first byte; then the encoded records, chunk by chunk."""
+               fields: list[str] | None = None,
+               keep_formulas: bool = False) -> tuple[Format, Iterator[bytes]]:
+        """Refuse a bad request before the first byte; then the encoded records, chunk by chunk
+        (CSV text cells neutralized unless `keep_formulas`: `ExportQuery`)."""
         fmt = detect_format(format, None, b"")
-        query = ExportQuery.build(resource_named(resource), filters, fields)
+        query = ExportQuery.build(resource_named(resource), filters, fields, keep_formulas)
         return fmt, export_chunks(self._records, query, fmt, self._settings.batch_size)

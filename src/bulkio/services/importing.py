@@ -29,6 +29,7 @@ from bulkio.domain.upsert import (
 )
 from bulkio.domain.validation import Checked, unknown_columns, validate
 from bulkio.formats import Format, RowReader, open_rows, precheck
+from bulkio.formats.values import guarded_columns
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
@@ -132,6 +133,7 @@ class ImportPipeline:
         for batch in batches:
             started = self._clock.now()
             self._warn_unknown(job, resource, batch.new_columns)
+            self._warn_guarded(job, batch)
             before = attrs.evolve(job.counters)
             self._write(job, resource, batch, seen)
             self._count(job, before, (self._clock.now() - started).total_seconds())
@@ -174,6 +176,16 @@ class ImportPipeline:
     def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
         for column in unknown_columns(resource, columns):
             job.warn(f"unknown column {column!r} was ignored")
+
+    def _warn_guarded(self, job: Job, batch: Batch) -> None:
+        """A CSV import keeps a `'` before a formula character as written (`formats.values.
+        neutralized` adds one on export), and says so once per column."""
+        if job.format != Format.CSV:
+            return
+        for column in sorted(guarded_columns(c.record for c in batch.valid if c.record)):
+            job.warn(f"column {column!r} has values that start with ' before =, +, -, @, tab or "
+                     "CR, as CSV exports write formula-like text; they were imported with the ' "
+                     "(NDJSON, JSON or keepFormulas exports round-trip exactly)")
 
     def _write(self, job: Job, resource: Resource, batch: Batch,
                seen: dict[Any, tuple[Any, ...]] | None) -> None:

@@ -86,11 +86,12 @@ class JobService:
         self.get(job_id)
         return self._jobs.errors(job_id, offset, limit)
 
-    def error_report(self, job_id: str, fmt: Format) -> Iterator[bytes]:
-        """Every failed row with its original values and why it failed, ready to fix and re-import."""
+    def error_report(self, job_id: str, fmt: Format, keep_formulas: bool = False) -> Iterator[bytes]:
+        """Every failed row with its original values and why it failed, ready to fix and
+        re-import; in CSV, formula-like text is neutralized unless `keep_formulas`."""
         job = self.get(job_id, JobKind.IMPORT)
         columns = list(resource_named(job.resource).field_names)
-        return encode_error_report(self._jobs.error_rows(job_id), fmt, columns)
+        return encode_error_report(self._jobs.error_rows(job_id), fmt, columns, keep_formulas)
 
     def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
         """The finished export's file."""

@@ -107,6 +107,7 @@ class ExportJob(_JobView, kw_only=True):
     exportedRows: int
     filters: dict[str, Any]
     fields: list[str] | None
+    keepFormulas: bool  # a CSV file writes formula-like text raw instead of neutralized
     downloadUrl: str | None
     fileSize: int | None
     expiresAt: str | None
@@ -192,7 +193,8 @@ def export_job(job: Job, now: datetime, download_url: str | None = None,
     return ExportJob(
         **_common(job, now, deliveries),
         exportedRows=c.exported, filters=job.filters,
-        fields=list(job.fields) if job.fields else None, downloadUrl=download_url,
+        fields=list(job.fields) if job.fields else None, keepFormulas=job.keep_formulas,
+        downloadUrl=download_url,
         fileSize=c.bytes if job.result_key else None, expiresAt=iso(job.expires_at),
         metrics=ExportMetrics(m.rows_per_second, m.total_bytes, m.duration_ms),
     )

@@ -180,8 +180,10 @@ class JobSubmitter:
 
     def export(self, resource: str, format: str = "ndjson",
                filters: Mapping[str, Any] | None = None, fields: list[str] | None = None,
-               key: IdempotencyKey | None = None, callback_url: str | None = None) -> Submission:
-        """Queue an export to a stored file, once per key."""
+               key: IdempotencyKey | None = None, callback_url: str | None = None,
+               keep_formulas: bool = False) -> Submission:
+        """Queue an export to a stored file, once per key; the job keeps `keep_formulas` (CSV
+        text cells written raw instead of neutralized: `ExportQuery`)."""
         fmt = detect_format(format, None, b"")
         callback_url = self.check_callback(callback_url)
         with blame("resourceType"):  # filters, fields and format name themselves
@@ -191,10 +193,12 @@ class JobSubmitter:
             return self._submit(self._new(
                 self._ids.new_id(), JobKind.EXPORT, resource, fmt.value,
                 filters=dict(filters or {}), fields=tuple(fields) if fields else None,
-                callback_url=callback_url))
+                callback_url=callback_url, keep_formulas=keep_formulas))
 
         params = {"resourceType": resource, "format": format, "filters": dict(filters or {}),
                   "fields": fields, "callbackUrl": callback_url}
+        if keep_formulas:  # only when asked: keys claimed before the option still match
+            params["keepFormulas"] = True
         claim = None if key is None else key.claim("export", params)
         return self._requests.submit(claim, create)
 

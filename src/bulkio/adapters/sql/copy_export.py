@@ -7,7 +7,9 @@ Python only joins the rows PostgreSQL sends (one COPY message per row) into chun
   a quote, CR or LF). Two differences are taken out in the SELECT: an empty value is written
   unquoted (NULL) unless it is the only column, where `csv` writes `""`; and every row carries an
   extra empty column, so a lone value is never COPY's special `\\.`. That column's `,` and COPY's
-  LF line end become the CRLF that `csv` writes.
+  LF line end become the CRLF that `csv` writes. Text that a spreadsheet would run as a formula
+  gets its leading `'` in the SELECT too (`_GUARDED`, the SQL of `formats.values.neutralized`),
+  unless the query keeps formulas.
 - NDJSON and JSON: `row_to_json` (compact, the escapes orjson uses) over the formatted values,
   sent through CSV COPY with control characters as quote and delimiter: JSON text never holds a
   raw control character, so COPY sends every line unquoted and unescaped.
@@ -22,9 +24,10 @@ import sqlalchemy as sa
 
 from bulkio.adapters.sql.records import conditions_of
 from bulkio.adapters.sql.tables import records
-from bulkio.domain.fields import TAG_SEPARATOR, Boolean, TagList, Timestamp
+from bulkio.domain.fields import TAG_SEPARATOR, Boolean, Choice, TagList, Timestamp, Uuid
 from bulkio.domain.queries import ExportQuery
 from bulkio.formats import Format
+from bulkio.formats.values import FORMULA_GUARD, FORMULA_TRIGGERS
 from bulkio.formats.writers import Chunks, array_pieces, csv_header, gathered
 
 # What `str.strip()` strips: a tag with any of it at either end is written as a JSON array.
@@ -37,13 +40,17 @@ _TIME = (f"CASE WHEN date_trunc('second', {_UTC}) = {_UTC} "
          f"THEN to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
          f"ELSE to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') END")
 _BOOLEAN = "CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END"
+# `formats.values.neutralized`: the guard before text that starts with a formula trigger.
+_GUARDED = ("CASE WHEN left({c}, 1) = ANY(%(formula_triggers)s) "
+            "THEN %(formula_guard)s || {c} ELSE {c} END")
 # `a|b` when every tag is plain (non-empty, unpadded, no separator) and the text does not start
-# with `[`; otherwise the JSON array (`formats.values._list_cell`).
+# with `[`; otherwise the JSON array (`formats.values._list_cell`), which never needs a guard.
 _TAGS = ("CASE WHEN {c} IS NULL THEN NULL "
          "WHEN NOT EXISTS (SELECT 1 FROM unnest({c}) AS tag(t) WHERE t = '' "
          "OR btrim(t, %(whitespace)s) <> t OR strpos(t, %(separator)s) > 0) "
          "AND left(array_to_string({c}, %(separator)s), 1) <> '[' "
-         "THEN array_to_string({c}, %(separator)s) ELSE to_json({c})::text END")
+         "THEN {plain} ELSE to_json({c})::text END")
+_PLAIN_TAGS = "array_to_string({c}, %(separator)s)"
 _JSON_OPTIONS = "(FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02', ENCODING 'UTF8')"
 _CSV_OPTIONS = "(FORMAT csv, ENCODING 'UTF8')"
 
@@ -59,15 +66,32 @@ def _value(query: ExportQuery, name: str, fmt: Format) -> str:
     if isinstance(kind, Boolean):
         return _BOOLEAN.format(c=column)
     if isinstance(kind, TagList):
-        return _TAGS.format(c=column)
-    return f"{column}::text"
+        return _TAGS.format(c=column, plain=_guarded(query, _PLAIN_TAGS.format(c=column)))
+    if not _may_lead_with_a_trigger(kind):
+        return f"{column}::text"
+    return _guarded(query, f"{column}::text")
+
+
+def _may_lead_with_a_trigger(kind: Any) -> bool:
+    """Whether text of this kind can start with a formula trigger: a UUID or a choice of words
+    that do not cannot, so the guard (which writes the same) is not evaluated for it."""
+    if isinstance(kind, Uuid):
+        return False
+    return not isinstance(kind, Choice) or any(c.startswith(FORMULA_TRIGGERS) for c in kind.choices)
+
+
+def _guarded(query: ExportQuery, text: str) -> str:
+    """A text expression, neutralized (`_GUARDED`) unless the query keeps formulas."""
+    return text if query.keep_formulas else _GUARDED.format(c=text)
 
 
 def export_statement(query: ExportQuery, fmt: Format) -> tuple[str, dict[str, Any]]:
     """The COPY statement of an export and its parameters (psycopg `%(name)s` style)."""
     resource = query.resource
     table = records[resource.name]
-    params: dict[str, Any] = {"whitespace": WHITESPACE, "separator": TAG_SEPARATOR}
+    params: dict[str, Any] = {"whitespace": WHITESPACE, "separator": TAG_SEPARATOR,
+                              "formula_triggers": list(FORMULA_TRIGGERS),
+                              "formula_guard": FORMULA_GUARD}
     where = ""
     if query.conditions:
         compiled = sa.and_(*conditions_of(query)).compile(
@@ -91,7 +115,8 @@ def copy_chunks(rows: Iterator[Any], query: ExportQuery, fmt: Format) -> Chunks:
     """COPY's rows (one buffer per row, each ending in LF) as the export file's chunks."""
     if fmt is Format.CSV:
         # The extra column's `,` and COPY's LF become the CRLF the csv module writes.
-        return gathered(((row[:-2], b"\r\n") for row in rows), head=csv_header(query.columns))
+        head = csv_header(query.columns, query.keep_formulas)
+        return gathered(((row[:-2], b"\r\n") for row in rows), head=head)
     if fmt is Format.NDJSON:
         return gathered((row, b"") for row in rows)
     return gathered(array_pieces(row[:-1] for row in rows), json_array=True)

@@ -22,6 +22,7 @@ from bulkio.entrypoints.http.openapi import (
     CREATE_PROBLEMS,
     EXPORT_BODY,
     FORMATS,
+    KEEP_FORMULAS,
     RESOURCE_NAMES,
     documented,
     READ_PROBLEMS,
@@ -32,8 +33,10 @@ from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted,
 from bulkio.entrypoints.http.presenting import page, parse_id, present_export
 from bulkio.entrypoints.http.problems import invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
+from bulkio.entrypoints.http.uploads import flag
 from bulkio.formats import extension
-CONTROL = ("resource", "format", "fields")  # every other query parameter of a stream is a filter
+# Every other query parameter of a stream is a filter.
+CONTROL = ("resource", "format", "fields", "keepFormulas")
 
 
 def _fields(raw: Any) -> list[str] | None:
@@ -58,6 +61,8 @@ _STREAM_PARAMETERS = [
     Parameter(name="fields", param_in="query", required=False,
               schema=Schema(type=OpenAPIType.STRING),
               description="Comma-separated columns, in order (default: all)"),
+    Parameter(name="keepFormulas", param_in="query", required=False, schema=KEEP_FORMULAS,
+              description=KEEP_FORMULAS.description),
 ]
 _LISTING = [p for p in LIST_PARAMETERS if p.name != "status"]
 _EXPORT_PARAMETERS = [*_STREAM_PARAMETERS, *filter_parameters(), *_LISTING]
@@ -85,9 +90,10 @@ class ExportController(Controller):
                 [present_export(j, request, jobs, clock, settings) for j in found], cursor))
         resource, fields = query.get("resource") or "", _fields(query.get("fields"))
         filters = {name: query.get(name) for name in query if name not in CONTROL}
+        keep = flag("keepFormulas", query.get("keepFormulas"))
         with blame("resource"):  # filters, fields and format name themselves
             fmt, chunks = streamer.stream(resource, query.get("format") or "ndjson", filters,
-                                          fields)
+                                          fields, keep)
         name = f"{resource}{extension(fmt)}"
         return Stream(in_thread(chunks), media_type=media_type(fmt),  # type: ignore[return-value]
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -115,9 +121,11 @@ class ExportController(Controller):
         callback = body.get("callbackUrl") or None
         if callback is not None and not isinstance(callback, str):
             raise invalid("callbackUrl", "callbackUrl must be a string")
+        keep = flag("keepFormulas", body.get("keepFormulas"))
         submission = await anyio.to_thread.run_sync(
             partial(submitter.export, resource, fmt, filters, fields,
-                    key=key_of(request, idempotency_key), callback_url=callback))
+                    key=key_of(request, idempotency_key), callback_url=callback,
+                    keep_formulas=keep))
         shown = present_export(submission.job, request, jobs, clock, settings)
         return accepted(submission, shown, request)
 

@@ -23,6 +23,7 @@ from bulkio.entrypoints.http.openapi import (
     CREATE_PROBLEMS,
     DELIMITER_TEXT,
     IMPORT_BODY,
+    KEEP_FORMULAS_TEXT,
     READ_PROBLEMS,
     documented,
     problems,
@@ -30,7 +31,13 @@ from bulkio.entrypoints.http.openapi import (
 from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted, job_filter
 from bulkio.entrypoints.http.presenting import page, parse_id, present_import
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
-from bulkio.entrypoints.http.uploads import ImportParams, import_body, import_form, import_url
+from bulkio.entrypoints.http.uploads import (
+    ImportParams,
+    flag,
+    import_body,
+    import_form,
+    import_url,
+)
 from bulkio.formats import detect_format, extension
 from bulkio.services.errors import MalformedBody
 
@@ -146,11 +153,13 @@ class ImportController(Controller):
     def error_report(
         self, job_id: JobId, jobs: Jobs,
         format: Annotated[str, Query(description="csv, ndjson or json")] = "csv",
+        keep_formulas: Annotated[str | None, Query(name="keepFormulas",
+                                                   description=KEEP_FORMULAS_TEXT)] = None,
     ) -> Stream:
         """Download every failed row with its original values and why it failed."""
         with blame("format"):
             fmt = detect_format(format, None, b"")
-        chunks = jobs.error_report(parse_id(job_id), fmt)
+        chunks = jobs.error_report(parse_id(job_id), fmt, flag("keepFormulas", keep_formulas))
         name = f"errors-{parse_id(job_id)}{extension(fmt)}"
         return Stream(in_thread(chunks), media_type=media_type(fmt),
                       headers={"Content-Disposition": f'attachment; filename="{name}"'})

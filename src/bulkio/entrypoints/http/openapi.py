@@ -132,6 +132,11 @@ DELIMITER_TEXT = ("A CSV file's field delimiter: one character other than a doub
                   "names it, else the most frequent of `,` `;` tab `|` in the header line. "
                   "NDJSON and JSON ignore it")
 DELIMITER = _string(min_length=1, max_length=1, description=DELIMITER_TEXT)
+KEEP_FORMULAS_TEXT = ("CSV only: write text that starts with =, +, -, @, a tab or a carriage "
+                      "return raw. By default such a cell gets a leading ' so spreadsheets show "
+                      "it instead of running it as a formula (OWASP CSV injection advice). "
+                      "NDJSON and JSON are always exact.")
+KEEP_FORMULAS = Schema(type=OpenAPIType.BOOLEAN, default=False, description=KEEP_FORMULAS_TEXT)
 CALLBACK = _string(format="uri", description="Webhook: POSTed the job, signed, when it ends "
                    "(needs WEBHOOK_SECRET on the server; see the README)")
 
@@ -193,6 +198,7 @@ EXPORT_BODY = RequestBody(
             "filters": _filters_schema(),
             "fields": Schema(type=OpenAPIType.ARRAY, items=_string(),
                              description="Columns to export, in order (default: all)"),
+            "keepFormulas": KEEP_FORMULAS,
             "callbackUrl": CALLBACK,
         },
     ))},
