@@ -122,6 +122,8 @@ def markdown(doc: dict[str, Any]) -> str:
         f"Measured {doc['facts']['date']} with `{' '.join(doc['command'])}` "
         f"({doc['seconds']:.0f}s in all).",
         "",
+        *([] if doc.get("complete", True) else [
+            "**Incomplete**: the run stopped (or is still running) after the steps below.", ""]),
         *_facts_table(doc["facts"], doc),
         "",
         *table,
