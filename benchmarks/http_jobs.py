@@ -329,8 +329,9 @@ def count_lines(path: Path) -> int:
     return lines
 
 
-def run_cli(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    """The CLI benchmark (`import_export.py`, users, both back ends) for each format."""
+def run_cli(args: argparse.Namespace, work: Path, notes: list[str]) -> list[dict[str, Any]]:
+    """The CLI benchmark (`import_export.py`, users, both back ends) for each format: its result
+    lines, and its notes added to `notes`."""
     import import_export
 
     results = []
@@ -343,7 +344,9 @@ def run_cli(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         print(f"\nCLI benchmark, users, {fmt}:", flush=True)
         if import_export.main(argv) != 0:
             raise BenchmarkFailed(f"the CLI benchmark failed ({fmt})")
-        for result in json.loads(out.read_text())["results"]:
+        document = json.loads(out.read_text())
+        notes.extend(f"[CLI run, {fmt}] {note}" for note in document["notes"])
+        for result in document["results"]:
             path = "CLI " + result["backend"] if result["operation"].startswith("bulkio") \
                 else result["backend"]
             results.append({**result, "resource": "users", "format": fmt, "backend": path,
@@ -425,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     admin = psycopg.connect(f"{server}/postgres", autocommit=True)
     try:
         if args.cli:
-            run.results.extend(run_cli(args, work))
+            run.results.extend(run_cli(args, work, run.notes))
         print(f"\nHTTP job path on the production set, {args.rows:,} rows:", flush=True)
         admin.execute(f'CREATE DATABASE "{name}"')
         run.run()
