@@ -1,4 +1,5 @@
-"""Draw a results file of `import_export.py --json` as a PNG: rows/s per operation against raw COPY.
+"""Draw a results file of `import_export.py` or `http_jobs.py` (--json) as a PNG: rows/s per
+operation against raw COPY.
 
     .venv/bin/python benchmarks/plot.py benchmarks/results/RESULT.json   # writes RESULT.png
 
@@ -29,7 +30,12 @@ def plot(result: dict[str, Any], out: Path) -> None:
     bars = ax.barh(range(len(rows)), rates, color=colours)
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("rows per second (whole process, wall clock)")
+    if max(rates) > 50 * min(rates):  # imports and exports of one run differ by orders
+        ax.set_xscale("log")
+    label = "rows per second (whole process, wall clock)"
+    if any(r["backend"] == "production (HTTP)" for r in rows):
+        label = "rows/s (HTTP: upload to job done, or the download; raw COPY: the COPY alone)"
+    ax.set_xlabel(label + (", log scale" if ax.get_xscale() == "log" else ""), fontsize=8)
     for bar, r in zip(bars, rows, strict=True):
         ratio = r["ratio_to_copy"]
         text = f"{r['rows_per_s']:,}" + ("" if ratio is None else f"  ({ratio:.2f}x COPY)") \
@@ -39,7 +45,10 @@ def plot(result: dict[str, Any], out: Path) -> None:
     facts = result["facts"]
     ax.set_title(f"{result['rows']:,} rows ({result['format']}), {facts['nproc']} CPUs, "
                  f"PostgreSQL {facts['postgresql']}, commit {facts['bulkio_commit']}", fontsize=9)
-    ax.set_xlim(0, max(rates) * 1.45)
+    if ax.get_xscale() == "log":
+        ax.set_xlim(min(rates) / 2, max(rates) * 12)
+    else:
+        ax.set_xlim(0, max(rates) * 1.45)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
