@@ -39,6 +39,21 @@ def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
+def _staging(conn: sa.Connection, resource: Resource) -> str:
+    """The connection's staging table for `resource`, created on its first batch: it lives as
+    long as the pooled connection and every commit or rollback empties it."""
+    stage = f"bulkio_stage_{resource.name}"
+    made = conn.info.setdefault("bulkio_staging", set())
+    if stage not in made:
+        conn.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
+            f'(LIKE "{records[resource.name].name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        # Noted once committed: a rollback would take the new table with it.
+        sa.event.listen(conn, "commit", lambda _conn: made.add(stage), once=True)
+    return stage
+
+
 class PostgresBatchWriter(SqlBatchWriter):
     """`BatchWriter` for PostgreSQL: batches of `copy_threshold` rows or more go in by COPY."""
 
@@ -60,10 +75,12 @@ class PostgresBatchWriter(SqlBatchWriter):
                     with self._engine.begin() as conn:
                         write_fenced(conn, saved)
                         if len(rows) >= self._copy_threshold:
+                            # Keys are never deleted: every key inserted was planned new.
                             inserted = self._copy_upsert(conn, resource, saved, rows)
+                            found = max(0, len(batch.creates) - inserted)
                         else:
-                            inserted = self._returning_upsert(conn, resource, saved, rows)
-                        found = len(batch.creates - inserted)
+                            found = len(batch.creates - self._returning_upsert(
+                                conn, resource, saved, rows))
                         settle(conn, job, batch, found)
                         self._copy_errors(conn, job, batch.errors)
                     break
@@ -89,19 +106,14 @@ class PostgresBatchWriter(SqlBatchWriter):
         return inserted_keys
 
     def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
-                     writes: list[Record]) -> set[Any]:
+                     writes: list[Record]) -> int:
         """COPY into staging, then one INSERT … SELECT per set of carried fields (most batches
-        have one); returns the keys it inserted."""
+        have one); returns how many keys it inserted, counted by the statement itself."""
         table = records[resource.name]
         names = [*resource.field_names, "created_at", "updated_at", "last_job_id"]  # as record_tuples
-        stage = f"bulkio_stage_{resource.name}"
-        # Lives as long as the pooled connection; emptied by every commit or rollback.
-        conn.exec_driver_sql(
-            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS) '
-            "ON COMMIT DELETE ROWS"
-        )
+        stage = _staging(conn, resource)
         staged = sa.table(stage, *(sa.column(name) for name in names))
-        inserted_keys: set[Any] = set()
+        inserted = 0
         for number, (columns, group) in enumerate(by_fields(resource, writes)):
             if number:  # the rows of the group before are written: stage only this group's
                 conn.exec_driver_sql(f'TRUNCATE "{stage}"')
@@ -113,12 +125,14 @@ class PostgresBatchWriter(SqlBatchWriter):
             insert = postgresql.insert(table).from_select(
                 names, sa.select(*staged.c).order_by(staged.c[resource.key])
             )
-            result = conn.execute(insert.on_conflict_do_update(
+            written = insert.on_conflict_do_update(
                 index_elements=[resource.key],
                 set_={name: insert.excluded[name] for name in columns},
-            ).returning(table.c[resource.key], INSERTED))
-            inserted_keys.update(key for key, inserted in result if inserted)
-        return inserted_keys
+            ).returning(INSERTED).cte("written")
+            inserted += conn.execute(
+                sa.select(sa.func.count()).select_from(written).where(written.c.inserted)
+            ).scalar_one()
+        return inserted
 
     def _copy_errors(self, conn: sa.Connection, job: Job, errors: Sequence[ErrorWithRow]) -> None:
         if len(errors) < self._copy_threshold:
