@@ -320,3 +320,25 @@ def test_write_keeps_each_rows_own_fields_when_a_batch_mixes_carried_sets(
     for n, email in enumerate(emails):
         expected = (f"Renamed {n}", n % 2 == 0)  # odd rows leave active as stored
         assert (stored[email]["name"], stored[email]["active"]) == expected, email
+
+
+def test_postgres_staging_table_is_made_again_when_the_batch_that_made_it_rolled_back(
+    pg_engine: sa.Engine, new_job: NewJob
+) -> None:
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
+    one = sa.create_engine(pg_engine.url.render_as_string(hide_password=False),
+                           pool_size=1, max_overflow=0)  # every batch on the same connection
+    try:
+        jobs, batches = SqlJobRepository(one), PostgresBatchWriter(one)
+        commit(batches, added(jobs, new_job()), [user("ada@example.com", 1)])
+        job = added(jobs, new_job(resource="articles"))
+        orphans = [article(f"orphan-{n:03d}", n, author_id=uid(99)) for n in range(150)]
+        with pytest.raises(Conflict):
+            commit(batches, job, orphans)  # staged by COPY, refused by the foreign key
+
+        commit(batches, job, [article(f"post-{n:03d}", n) for n in range(150)])
+
+        assert PostgresRecordStore(one).count(ExportQuery(ARTICLES)) == 150
+    finally:
+        one.dispose()

@@ -69,7 +69,7 @@ def check_schema(engine: sa.Engine) -> None:
         raise Unavailable(f"the database {where} does not answer: {reason}") from err
     if not current:
         raise SchemaMissing(f"the database {where} has no bulkio schema: run `bulkio migrate`")
-    if current == _heads_of_scripts():
+    if current == script_heads():
         return  # the usual case, answered without loading Alembic
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
@@ -94,7 +94,7 @@ def _current_heads(conn: sa.Connection) -> set[str]:
     return set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
 
 
-def _heads_of_scripts() -> set[str]:
+def script_heads() -> set[str]:
     """The revisions no script builds on, read from the scripts' `revision` and
     `down_revision` lines (an empty set when a script declares them otherwise: then Alembic
     decides)."""
