@@ -14,6 +14,7 @@ from dependency_injector import containers, providers
 from bulkio.adapters.clock import SystemClock, Uuid4Ids
 from bulkio.config import Settings
 from bulkio.domain.jobs import Job
+from bulkio.ports.batches import BatchWriter
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.fetcher import Fetcher
 from bulkio.ports.idempotency import IdempotencyStore
@@ -76,6 +77,13 @@ def _record_store(engine: sa.Engine) -> RecordStore:
     from bulkio.adapters.sql.records import SqlRecordStore
 
     return PostgresRecordStore(engine) if engine.dialect.name == "postgresql" else SqlRecordStore(engine)
+
+
+def _batch_writer(engine: sa.Engine) -> BatchWriter:
+    from bulkio.adapters.sql.batches import SqlBatchWriter
+    from bulkio.adapters.sql.copy_batches import PostgresBatchWriter
+
+    return PostgresBatchWriter(engine) if engine.dialect.name == "postgresql" else SqlBatchWriter(engine)
 
 
 def _job_repository(engine: sa.Engine, settings: Settings) -> JobRepository:
@@ -192,6 +200,7 @@ class Container(containers.DeclarativeContainer):
     job_repository: Shared[JobRepository] = providers.ThreadSafeSingleton(
         _job_repository, engine, settings)
     record_store: Shared[RecordStore] = providers.ThreadSafeSingleton(_record_store, engine)
+    batch_writer: Shared[BatchWriter] = providers.ThreadSafeSingleton(_batch_writer, engine)
     storage: Shared[FileStorage] = providers.ThreadSafeSingleton(_storage, settings)
     lock: Shared[JobLock] = providers.ThreadSafeSingleton(_lock, settings)
     fetcher: Shared[Fetcher] = providers.ThreadSafeSingleton(_fetcher, settings)
@@ -199,7 +208,8 @@ class Container(containers.DeclarativeContainer):
     metrics: Shared[JobMetrics] = providers.ThreadSafeSingleton(_metrics)
 
     imports: providers.Factory[ImportPipeline] = providers.Factory(
-        ImportPipeline, job_repository, record_store, storage, clock, ids, job_settings, metrics)
+        ImportPipeline, job_repository, record_store, batch_writer, storage, clock, ids,
+        job_settings, metrics)
     exports: providers.Factory[ExportPipeline] = providers.Factory(
         ExportPipeline, job_repository, record_store, storage, clock, job_settings, metrics)
     source_fetcher: providers.Factory[SourceFetcher] = providers.Factory(

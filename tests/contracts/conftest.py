@@ -15,9 +15,15 @@ import pytest
 import sqlalchemy as sa
 from attrs import frozen
 
-from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
+from bulkio.adapters.memory_records import (
+    InMemoryBatchWriter,
+    InMemoryJobRepository,
+    InMemoryRecordStore,
+)
 from bulkio.adapters.sql import (
+    PostgresBatchWriter,
     PostgresRecordStore,
+    SqlBatchWriter,
     SqlJobRepository,
     SqlRecordStore,
     create_engine_for,
@@ -25,7 +31,10 @@ from bulkio.adapters.sql import (
 )
 from bulkio.adapters.sql.migrate import upgrade
 from bulkio.adapters.sql.tables import metadata
-from bulkio.domain.jobs import Job, JobKind
+from bulkio.domain.batches import ErrorWithRow, PlannedBatch
+from bulkio.domain.jobs import BatchOutcome, Job, JobKind
+from bulkio.domain.validation import Record
+from bulkio.ports.batches import BatchWriter
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
 
@@ -34,10 +43,11 @@ T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 
 @frozen
 class Adapters:
-    """A job repository and a record store that share one database."""
+    """A job repository, a record store and a batch writer that share one database."""
 
     jobs: JobRepository
     records: RecordStore
+    batches: BatchWriter
 
 
 @pytest.fixture(scope="session")
@@ -59,16 +69,18 @@ def _truncate(engine: sa.Engine) -> None:
 def adapters(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Adapters]:
     if request.param == "memory":
         jobs = InMemoryJobRepository()
-        yield Adapters(jobs, InMemoryRecordStore(jobs))
+        records = InMemoryRecordStore(jobs)
+        yield Adapters(jobs, records, InMemoryBatchWriter(records))
     elif request.param == "sqlite":
         engine = create_engine_for(f"sqlite:///{tmp_path}/db/bulkio.db")
         ensure_schema(engine)
-        yield Adapters(SqlJobRepository(engine), SqlRecordStore(engine))
+        yield Adapters(SqlJobRepository(engine), SqlRecordStore(engine), SqlBatchWriter(engine))
         engine.dispose()
     else:
         engine = request.getfixturevalue("pg_engine")
         _truncate(engine)
-        yield Adapters(SqlJobRepository(engine), PostgresRecordStore(engine))
+        yield Adapters(SqlJobRepository(engine), PostgresRecordStore(engine),
+                       PostgresBatchWriter(engine))
 
 
 @pytest.fixture
@@ -79,6 +91,20 @@ def job_repository(adapters: Adapters) -> JobRepository:
 @pytest.fixture
 def record_store(adapters: Adapters) -> RecordStore:
     return adapters.records
+
+
+@pytest.fixture
+def batch_writer(adapters: Adapters) -> BatchWriter:
+    return adapters.batches
+
+
+def commit(batches: BatchWriter, job: Job, writes: list[Record] | tuple[Record, ...] = (),
+           errors: list[ErrorWithRow] | tuple[ErrorWithRow, ...] = (), creates: Any = (),
+           outcome: BatchOutcome | None = None) -> BatchOutcome:
+    """Write one batch for `job` at its own update time, counted as `outcome` (nothing)."""
+    batch = PlannedBatch(outcome or BatchOutcome(), job.updated_at, tuple(writes), tuple(errors),
+                         creates)
+    return batches.write(job, batch)
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from bulkio.domain.errors import (
 from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.domain.webhooks import Delivery
+from bulkio.ports.batches import BatchWriter
 from bulkio.ports.jobs import JobFilter, JobRepository
-from bulkio.ports.records import RecordStore
-from tests.contracts.conftest import T0, _truncate
+from tests.contracts.conftest import T0, _truncate, commit
 
 NewJob = Callable[..., Job]
 
@@ -362,12 +362,12 @@ def error(row: int, field: str = "email") -> RowError:
 
 
 def test_errors_pages_in_row_order_when_batches_arrive_out_of_order(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+    job_repository: JobRepository, batch_writer: BatchWriter, new_job: NewJob
 ) -> None:
     job = new_job()
     job_repository.add(job)
-    record_store.commit_batch(job, [], [(error(r), {"email": f"bad-{r}"}) for r in (5, 3, 9)])
-    record_store.commit_batch(job, [], [(error(r), {"email": f"bad-{r}"}) for r in (1, 7)])
+    commit(batch_writer, job, [], [(error(r), {"email": f"bad-{r}"}) for r in (5, 3, 9)])
+    commit(batch_writer, job, [], [(error(r), {"email": f"bad-{r}"}) for r in (1, 7)])
 
     assert [e.row for e in job_repository.errors(job.id)] == [1, 3, 5, 7, 9]
     assert job_repository.errors(job.id, offset=1, limit=2) == [error(3), error(5)]
@@ -376,16 +376,16 @@ def test_errors_pages_in_row_order_when_batches_arrive_out_of_order(
 
 
 def test_error_rows_streams_every_error_with_its_raw_row_in_row_order(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+    job_repository: JobRepository, batch_writer: BatchWriter, new_job: NewJob
 ) -> None:
     job = new_job()
     job_repository.add(job)
     # More than one read chunk, and two errors on one row keep the order they were written in.
     second = list(range(1, 2501, 2))
     first = list(range(2, 2501, 2))
-    record_store.commit_batch(job, [], [(error(r), {"row": r, "email": f"bad-{r}"}) for r in first])
-    record_store.commit_batch(job, [], [(error(r), {"row": r}) for r in second] +
-                              [(error(1, "name"), None)])
+    commit(batch_writer, job, [], [(error(r), {"row": r, "email": f"bad-{r}"}) for r in first])
+    commit(batch_writer, job, [], [(error(r), {"row": r}) for r in second] +
+           [(error(1, "name"), None)])
 
     streamed = list(job_repository.error_rows(job.id))
 
@@ -396,7 +396,7 @@ def test_error_rows_streams_every_error_with_its_raw_row_in_row_order(
 
 
 def test_error_rows_keeps_values_json_cannot_hold_as_text(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob
+    job_repository: JobRepository, batch_writer: BatchWriter, new_job: NewJob
 ) -> None:
     job = new_job()
     job_repository.add(job)
@@ -405,7 +405,7 @@ def test_error_rows_keeps_values_json_cannot_hold_as_text(
            "when": when, "price": Decimal("9.99"), "nested": {"list": ("p", 1)}}
     weird = RowError(1, "email", ErrorCode.INVALID_FORMAT, "Invalid email format", Decimal("1.5"), 2)
 
-    record_store.commit_batch(job, [], [(weird, raw)])
+    commit(batch_writer, job, [], [(weird, raw)])
 
     [(stored_error, stored_raw)] = list(job_repository.error_rows(job.id))
     assert stored_error.value == "1.5"

@@ -20,15 +20,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulkio.adapters.sql import PostgresRecordStore, SqlJobRepository
+from bulkio.adapters.sql import PostgresBatchWriter, PostgresRecordStore, SqlJobRepository
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import ARTICLES, COMMENTS, RESOURCES, USERS, Resource
 from bulkio.formats import Format, encode
 from bulkio.formats.values import FORMULA_GUARD, FORMULA_TRIGGERS
+from bulkio.ports.batches import BatchWriter
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.records import RecordStore
-from tests.contracts.conftest import T0
+from tests.contracts.conftest import T0, commit
 
 NewJob = Callable[..., Job]
 BODY = "one two three four five six seven eight nine ten"
@@ -63,7 +64,7 @@ def written(store: RecordStore, query: ExportQuery, fmt: Format) -> tuple[bytes,
     return b"".join(encode(iter(records), fmt, query.columns, query.keep_formulas)), len(records)
 
 
-def seed(jobs: JobRepository, store: RecordStore, new_job: NewJob) -> None:
+def seed(jobs: JobRepository, batches: BatchWriter, new_job: NewJob) -> None:
     """Users, articles and comments with every odd value, written at several moments."""
     users = [{"id": uid(n), "email": f"u{n:02d}@example.com", "name": text,
               "role": ("admin", "reader")[n % 2], "active": n % 3 != 0}
@@ -80,7 +81,7 @@ def seed(jobs: JobRepository, store: RecordStore, new_job: NewJob) -> None:
         for moment, part in zip(MOMENTS, (rows[i::3] for i in range(3)), strict=False):
             job = new_job(resource=name, updated_at=moment + timedelta(minutes=n))
             jobs.add(job)
-            store.commit_batch(job, part, [])
+            commit(batches, job, part)
 
 
 def queries(resource: Resource) -> Iterator[ExportQuery]:
@@ -99,9 +100,10 @@ def queries(resource: Resource) -> Iterator[ExportQuery]:
 
 @pytest.mark.parametrize("resource", [USERS, ARTICLES, COMMENTS], ids=lambda r: r.name)
 def test_export_writes_what_the_writers_write_for_every_filter_and_choice_of_fields(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob, resource: Resource
+    job_repository: JobRepository, record_store: RecordStore, batch_writer: BatchWriter,
+    new_job: NewJob, resource: Resource
 ) -> None:
-    seed(job_repository, record_store, new_job)
+    seed(job_repository, batch_writer, new_job)
     matched = 0
     for query in queries(resource):
         for fmt in Format:
@@ -179,16 +181,17 @@ def test_postgres_export_writes_what_the_writers_write_for_any_values(
     written_at: datetime, column: str, user_column: str, keep: bool,
 ) -> None:
     jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
+    batches = PostgresBatchWriter(pg_engine)
     job = Job(id=str(uuid.uuid4()), kind=JobKind.IMPORT, resource="users", format="csv",
               created_at=written_at, updated_at=written_at)
     jobs.add(job)
     author = str(uuid.uuid4())
     user_rows = [{"id": author if n == 0 else str(uuid.uuid4()), "email": f"{uuid.uuid4()}@example.com",
                   "role": "author", **u} for n, u in enumerate(users)]
-    store.commit_batch(job, user_rows, [])
+    commit(batches, job, user_rows)
     job.resource = "articles"
-    store.commit_batch(job, [{"id": str(uuid.uuid4()), "slug": f"s-{uuid.uuid4()}", "author_id": author,
-                              **a} for a in articles], [])
+    commit(batches, job, [{"id": str(uuid.uuid4()), "slug": f"s-{uuid.uuid4()}", "author_id": author,
+                           **a} for a in articles])
     by_author = {"authorId": author}
     for query in (ExportQuery.build(ARTICLES, by_author, keep_formulas=keep),
                   ExportQuery.build(ARTICLES, by_author, [column], keep),

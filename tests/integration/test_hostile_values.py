@@ -22,7 +22,9 @@ from bulkio.adapters.clock import FixedClock
 from bulkio.adapters.local_storage import LocalFileStorage
 from bulkio.adapters.memory_fetcher import InMemoryFetcher
 from bulkio.adapters.sql import (
+    PostgresBatchWriter,
     PostgresRecordStore,
+    SqlBatchWriter,
     SqlJobRepository,
     SqlRecordStore,
     create_engine_for,
@@ -109,10 +111,12 @@ def ndjson(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode("ascii")
 
 
-def world(jobs: SqlJobRepository, records: SqlRecordStore, folder: Path) -> World:
+def world(jobs: SqlJobRepository, records: SqlRecordStore, batches: SqlBatchWriter,
+          folder: Path) -> World:
     return World(jobs=jobs, records=records, storage=LocalFileStorage(folder),  # type: ignore[arg-type]
                  queue=RecordingQueue(), clock=FixedClock(), fetcher=InMemoryFetcher({}),
-                 settings=JobSettings(batch_size=3, worker_id="test-worker"), files=folder)
+                 settings=JobSettings(batch_size=3, worker_id="test-worker"), files=folder,
+                 batches=batches)
 
 
 @pytest.fixture
@@ -124,9 +128,10 @@ def back_ends(pg_url: str, tmp_path: Path) -> Iterator[dict[str, World]]:
     ensure_schema(lite)
     pg = create_engine_for(pg_url)
     worlds = {
-        "sqlite": world(SqlJobRepository(lite), SqlRecordStore(lite), tmp_path / "files-sqlite"),
-        "postgres": world(SqlJobRepository(pg), PostgresRecordStore(pg, copy_threshold=2),
-                          tmp_path / "files-pg"),
+        "sqlite": world(SqlJobRepository(lite), SqlRecordStore(lite), SqlBatchWriter(lite),
+                        tmp_path / "files-sqlite"),
+        "postgres": world(SqlJobRepository(pg), PostgresRecordStore(pg),
+                          PostgresBatchWriter(pg, copy_threshold=2), tmp_path / "files-pg"),
     }
     for name, row in SEED.items():
         for each in worlds.values():

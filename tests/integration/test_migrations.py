@@ -114,3 +114,11 @@ def test_an_older_schema_is_refused_until_migrated_when_bulkio_starts(
         bulkio.open(env)
     upgrade(empty_pg_url)
     bulkio.open(env).close()
+
+
+def test_the_heads_read_from_the_scripts_are_alembics_when_bulkio_checks_the_schema() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bulkio.adapters.sql.migrate import alembic_config, script_heads
+
+    assert script_heads() == set(ScriptDirectory.from_config(alembic_config("")).get_heads())

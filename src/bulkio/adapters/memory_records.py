@@ -16,8 +16,9 @@ from typing import Any
 from attrs import evolve
 
 from bulkio.adapters.fenced_update import update_fenced
+from bulkio.domain.batches import PlannedBatch, one_per_key
 from bulkio.domain.errors import Busy, Conflict, InvalidRequest, NotFound, StaleJob
-from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.domain.jobs import BatchOutcome, Job, JobKind, JobStatus
 from bulkio.domain.queries import Condition, ExportQuery
 from bulkio.domain.webhooks import Delivery
 from bulkio.domain.resources import RESOURCES, Resource
@@ -171,11 +172,31 @@ def _matches(job: Job, query: JobFilter) -> bool:
     )
 
 
+class InMemoryBatchWriter:
+    """`BatchWriter` into an `InMemoryRecordStore`: a batch is one step under the job
+    repository's lock, fenced on the job's version."""
+
+    def __init__(self, records: InMemoryRecordStore) -> None:
+        self._records = records
+        self._jobs = records.jobs
+
+    def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
+        """Upsert, append errors and save the counted job as one step (`BatchWriter.write`)."""
+        resource = RESOURCES[job.resource]
+        with self._jobs.lock:
+            self._jobs.check_fence(job)
+            saved = batch.recorded_on(job, 0)
+            found = len(batch.creates - self._records.upsert(resource, saved,
+                                                             one_per_key(resource, batch.writes)))
+            self._jobs.write_fenced(batch.recorded_on(job, found), batch.errors)
+        return batch.committed_on(job, found)
+
+
 class InMemoryRecordStore:
     """`RecordStore` in dicts; shares the job repository's lock so a batch is all or nothing."""
 
     def __init__(self, jobs: InMemoryJobRepository) -> None:
-        self._jobs = jobs
+        self._jobs = self.jobs = jobs
         # resource -> natural key -> stored row (fields, created_at, updated_at, last_job_id)
         self._rows: dict[str, dict[Any, dict[str, Any]]] = {name: {} for name in RESOURCES}
         self._keys_by_id: dict[str, dict[str, Any]] = {name: {} for name in RESOURCES}
@@ -195,49 +216,38 @@ class InMemoryRecordStore:
         with self._jobs.lock:
             return {i for i in ids if i in self._keys_by_id[resource.name]}
 
-    def commit_batch(self, job: Job, writes: Sequence[Record], errors: Errors,
-                     creates: Collection[Any] = ()) -> int:
-        """Upsert, append errors and save the job as one step, fenced on the job's version."""
-        resource = RESOURCES[job.resource]
-        latest: dict[Any, Record] = {}
-        for write in writes:  # a repeated key's writes merge, later fields winning
+    def upsert(self, resource: Resource, job: Job, writes: Sequence[Record]) -> set[Any]:
+        """Store `writes` (one per key) as an upsert stamped by `job`; the keys it inserted.
+        The caller holds the job repository's lock and has checked the fence."""
+        self._check_constraints(resource, writes)
+        rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
+        inserted: set[Any] = set()
+        for write in writes:
             key = write[resource.key]
-            latest[key] = {**latest[key], **write} if key in latest else write
-        with self._jobs.lock:
-            self._jobs.check_fence(job)
-            self._check_constraints(resource, latest)
-            rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
-            found = sum(1 for key in set(creates) if key in rows)
-            saved = job.counters
-            if found:  # saved settled, like the SQL stores; the caller settles its own copy
-                job.counters = saved.settled(found)
-            for key in sorted(latest, key=str):
-                old = rows.get(key)
-                # A write holds the fields its rows carried: the others stay as stored, or
-                # take their defaults on insert.
-                base = resource.defaults if old is None else old
-                record = {name: latest[key].get(name, base[name]) for name in resource.field_names}
-                if isinstance(record.get("tags"), list):
-                    record["tags"] = tuple(record["tags"])
-                if old is not None:
-                    record["id"] = old["id"]  # an upsert never changes the id of a key
-                rows[key] = {
-                    **record, "created_at": old["created_at"] if old else job.updated_at,
-                    "updated_at": job.updated_at, "last_job_id": job.id,
-                }
-                key_of[record["id"]] = key
-            try:
-                self._jobs.write_fenced(job, errors)
-            finally:
-                job.counters = saved
-        return found
+            old = rows.get(key)
+            # A write holds the fields its rows carried: the others stay as stored, or take
+            # their defaults on insert.
+            base = resource.defaults if old is None else old
+            record = {name: write.get(name, base[name]) for name in resource.field_names}
+            if isinstance(record.get("tags"), list):
+                record["tags"] = tuple(record["tags"])
+            if old is None:
+                inserted.add(key)
+            else:
+                record["id"] = old["id"]  # an upsert never changes the id of a key
+            rows[key] = {
+                **record, "created_at": old["created_at"] if old else job.updated_at,
+                "updated_at": job.updated_at, "last_job_id": job.id,
+            }
+            key_of[record["id"]] = key
+        return inserted
 
-    def _check_constraints(self, resource: Resource, latest: Mapping[Any, Record]) -> None:
+    def _check_constraints(self, resource: Resource, writes: Sequence[Record]) -> None:
         """What the database's primary and foreign keys refuse, checked before anything changes."""
         rows, key_of = self._rows[resource.name], self._keys_by_id[resource.name]
         claimed: set[str] = set()
-        for key, write in latest.items():
-            if key not in rows:
+        for write in writes:
+            if write[resource.key] not in rows:
                 if write["id"] in key_of or write["id"] in claimed:
                     raise Conflict(f"id {write['id']} already belongs to another {resource.name[:-1]}")
                 claimed.add(write["id"])

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from attrs import define, evolve, field, frozen
+from attrs import define, field, frozen
 
 from bulkio.domain.errors import InvalidTransition
 from bulkio.domain.rows import RowError, brief
@@ -88,11 +88,6 @@ class Counters:
     updated: int = 0
     exported: int = 0
     bytes: int = 0
-
-    def settled(self, found: int) -> Counters:
-        """These counters once `found` rows planned as new turned out to exist already (another
-        job wrote their key between this batch's look-up and its write): they were updates."""
-        return evolve(self, created=self.created - found, updated=self.updated + found)
 
 
 @define

@@ -69,7 +69,7 @@ def plan_batch(
 ) -> BatchPlan:
     """Decide create, update, skip or error for each valid row of one batch."""
     key = resource.key
-    latest: dict[Any, Checked] = {}
+    latest: dict[Any, tuple[int, Record]] = {}  # key -> (row number, merged record)
     skipped = 0
     errors: list[RowError] = []
     for row in rows:
@@ -80,8 +80,7 @@ def plan_batch(
         k = record[key]
         earlier = latest.get(k)
         if earlier is not None:
-            assert earlier.record is not None
-            record = {**earlier.record, **record}
+            record = {**earlier[1], **record}
         broken = (resource.broken_rule(as_stored(resource, record, by_key.get(k)))
                   if resource.rules else None)  # users and comments have none: no merge
         if broken is not None:
@@ -91,22 +90,21 @@ def plan_batch(
             continue
         if earlier is not None:
             skipped += 1
-        latest[k] = Checked(row.number, record, (), row.raw)
+        latest[k] = (row.number, record)
 
     writes: list[Record] = []
     created = updated = 0
     claimed_ids: dict[str, Any] = {}
     creates: set[Any] = set()
-    for k, row in sorted(latest.items(), key=lambda item: item[1].number):
-        record = dict(row.record or {})
+    for k, (number, record) in sorted(latest.items(), key=lambda item: item[1][0]):
         existing = by_key.get(k)
         given_id = record.get("id")
         conflict = _id_conflict(resource, k, given_id, existing, by_id, claimed_ids)
         if conflict:
-            errors.append(RowError(row.number, "id", ErrorCode.UNIQUE_VIOLATION, conflict, given_id))
+            errors.append(RowError(number, "id", ErrorCode.UNIQUE_VIOLATION, conflict, given_id))
             continue
-        if given_id is None:
-            record["id"] = existing.record["id"] if existing else new_id()
+        if given_id is None:  # a copy: the row's own record stays as validated
+            record = {**record, "id": existing.record["id"] if existing else new_id()}
         claimed_ids[record["id"]] = k
         if existing is None:
             created += 1

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Protocol
 
-from bulkio.domain.jobs import Job
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import Resource
-from bulkio.domain.rows import RowError
 from bulkio.domain.upsert import Stored
 from bulkio.domain.validation import Record
 
 
 class RecordStore(Protocol):
-    """Bulk upsert, reference look-up and filtered streaming read of records."""
+    """Reference look-up and filtered streaming read of records (a `BatchWriter` writes them)."""
 
     def lookup(
         self, resource: Resource, keys: Collection[Any], ids: Collection[str]
@@ -23,20 +21,6 @@ class RecordStore(Protocol):
 
     def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
         """Which of these ids exist."""
-
-    def commit_batch(
-        self,
-        job: Job,
-        writes: Sequence[Record],
-        errors: Sequence[tuple[RowError, Mapping[str, Any] | None]],
-        creates: Collection[Any] = (),
-    ) -> int:
-        """Upsert `writes`, append `errors` and save `job` in one transaction, fenced on the
-        job's version: if anyone else changed the job, nothing is written and `StaleJob` raised.
-
-        `creates` are the keys the batch planned as new. Returns how many of them were found
-        stored at write time (a concurrent job wrote them first); the saved counters already
-        count those as updates (`Counters.settled`), and the caller settles its copy likewise."""
 
     def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
         """Matching records in key order, read in batches, never all at once."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -16,6 +16,7 @@ import attrs
 from attrs import frozen
 
 from bulkio.domain.errors import SourceUnreadable
+from bulkio.domain.batches import ErrorWithRow, PlannedBatch
 from bulkio.domain.jobs import BatchOutcome, Counters, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import ErrorCode, MalformedRow, RowError, SourceRow
@@ -30,6 +31,7 @@ from bulkio.domain.upsert import (
 from bulkio.domain.validation import Checked, unknown_columns, validate
 from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.formats.values import guarded_columns
+from bulkio.ports.batches import BatchWriter
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
@@ -43,7 +45,6 @@ from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
 from bulkio.services.wrong_shape import wrong_shape
 
-ErrorWithRow = tuple[RowError, Mapping[str, Any] | None]
 log = logging.getLogger("bulkio.import")
 
 
@@ -100,10 +101,10 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
 class ImportPipeline:
     """Runs one import job that a worker has already claimed."""
 
-    def __init__(self, jobs: JobRepository, records: RecordStore, storage: FileStorage,
-                 clock: Clock, ids: IdGenerator, settings: JobSettings,
+    def __init__(self, jobs: JobRepository, records: RecordStore, batches: BatchWriter,
+                 storage: FileStorage, clock: Clock, ids: IdGenerator, settings: JobSettings,
                  metrics: JobMetrics = NO_METRICS) -> None:
-        self._jobs, self._records, self._storage = jobs, records, storage
+        self._jobs, self._records, self._batches, self._storage = jobs, records, batches, storage
         self._clock, self._ids, self._settings = clock, ids, settings
         self._metrics = metrics
 
@@ -201,13 +202,11 @@ class ImportPipeline:
             created=plan.created, updated=plan.updated, skipped=plan.skipped,
             failed=len({e.row for e, _ in errors}), rows=batch.rows, bytes_read=batch.bytes_read,
         )
-        job.record_batch(outcome, [e for e, _ in errors], self._clock.now())
-        if job.dry_run:
-            self._records.commit_batch(job, (), errors)
+        if job.dry_run:  # counted as planned, nothing written
+            self._batches.write(job, PlannedBatch(outcome, self._clock.now(), errors=tuple(errors)))
             return
-        found = self._records.commit_batch(job, plan.writes, errors, plan.creates)
-        if found:
-            job.counters = job.counters.settled(found)
+        self._batches.write(job, PlannedBatch(outcome, self._clock.now(), plan.writes,
+                                              tuple(errors), plan.creates))
 
     def _found_references(self, resource: Resource, rows: Sequence[Checked]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}

@@ -14,10 +14,15 @@ from bulkio.adapters.in_process import InProcessJobLock
 from bulkio.adapters.local_storage import LocalFileStorage
 from bulkio.adapters.memory_fetcher import InMemoryFetcher
 from bulkio.adapters.memory_idempotency import InMemoryIdempotencyStore
-from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
+from bulkio.adapters.memory_records import (
+    InMemoryBatchWriter,
+    InMemoryJobRepository,
+    InMemoryRecordStore,
+)
 from bulkio.config import Settings
 from bulkio.container import Container
 from bulkio.domain.jobs import Job
+from bulkio.ports.batches import BatchWriter
 from bulkio.services.exporting import ExportStreamer
 from bulkio.services.jobs import JobService
 from bulkio.services.maintenance import Maintenance
@@ -44,12 +49,18 @@ class World:
     lock: InProcessJobLock = field(factory=InProcessJobLock)
     ids: SequentialIds = field(factory=SequentialIds)
     keys: InMemoryIdempotencyStore = field(factory=InMemoryIdempotencyStore)
+    batches: BatchWriter | None = None  # None: an in-memory writer into `records`
+
+    @property
+    def batch_writer(self) -> BatchWriter:
+        return self.batches or InMemoryBatchWriter(self.records)
 
     @property
     def container(self) -> Container:
         container = Container(settings=Settings(data_dir=self.files.parent / "data",
                                                 jobs=self.settings))
         parts = {"job_repository": self.jobs, "record_store": self.records,
+                 "batch_writer": self.batch_writer,
                  "storage": self.storage, "queue": self.queue, "clock": self.clock,
                  "fetcher": self.fetcher, "lock": self.lock, "ids": self.ids,
                  "idempotency_store": self.keys}

@@ -39,11 +39,11 @@ def test_a_row_whose_check_fails_unexpectedly_becomes_an_internal_error_when_val
 
 
 def test_a_job_failing_unexpectedly_names_only_the_kind_of_error_when_it_ends(world) -> None:
-    class BrokenStore(type(world.records)):  # a store whose driver fails with row data in its text
-        def commit_batch(self, *args: Any, **kwargs: Any) -> int:
+    class BrokenWriter:  # a writer whose driver fails with row data in its text
+        def write(self, *args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("INSERT INTO users VALUES ('other@example.com', 'Other Person')")
 
-    world.records = BrokenStore(world.jobs)
+    world.batches = BrokenWriter()
     job = world.upload("users", "email,name,role\nann@example.com,Ann,admin\n")
     assert job.status is JobStatus.FAILED
     assert job.failure == "internal error: RuntimeError (see the worker's log)"

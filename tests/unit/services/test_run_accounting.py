@@ -19,19 +19,19 @@ ROWS = "".join(f"u{n}@example.com,U{n},reader\n" for n in range(5))
 CSV = "email,name,role\n" + ROWS  # batch size 2: three batches
 
 
-class FlakyRecords:
-    """The record store, away for the `failures` writes after the first `good` ones; each
+class FlakyBatches:
+    """The batch writer, away for the `failures` writes after the first `good` ones; each
     failure moves the clock on by `step` and notes how the job looked meanwhile."""
 
     def __init__(self, world, good: int, failures: int, step: timedelta) -> None:
-        self._inner, self._world = world.records, world
+        self._inner, self._world = world.batch_writer, world
         self._good, self._failures, self._step = good, failures, step
         self.seen: list[tuple[Phase, str | None]] = []
 
     def __getattr__(self, name: str):
         return getattr(self._inner, name)
 
-    def commit_batch(self, job, *args, **kwargs):
+    def write(self, job, *args, **kwargs):
         if self._good > 0:
             self._good -= 1
         elif self._failures > 0:
@@ -40,7 +40,7 @@ class FlakyRecords:
             self.seen.append((stored.phase, stored.waiting_for))
             self._world.clock.advance(seconds=self._step.total_seconds())
             raise Unavailable("the database failed: connection refused")
-        return self._inner.commit_batch(job, *args, **kwargs)
+        return self._inner.write(job, *args, **kwargs)
 
 
 def quick(world, **changes) -> None:
@@ -50,7 +50,7 @@ def quick(world, **changes) -> None:
 
 def test_an_outage_is_waited_out_in_the_run_and_costs_no_attempt_when_it_passes(world) -> None:
     quick(world)
-    flaky = world.records = FlakyRecords(world, good=1, failures=3, step=timedelta(seconds=5))
+    flaky = world.batches = FlakyBatches(world, good=1, failures=3, step=timedelta(seconds=5))
     job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     done = world.jobs.get(job.id)
@@ -64,7 +64,7 @@ def test_an_outage_is_waited_out_in_the_run_and_costs_no_attempt_when_it_passes(
 def test_an_outage_fails_the_job_with_its_cause_and_progress_when_it_outlasts_the_deadline(
         world) -> None:
     quick(world, outage_deadline=timedelta(minutes=30))
-    world.records = FlakyRecords(world, good=1, failures=1000, step=timedelta(minutes=7))
+    world.batches = FlakyBatches(world, good=1, failures=1000, step=timedelta(minutes=7))
     job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     failed = world.jobs.get(job.id)
@@ -77,11 +77,11 @@ def test_an_outage_fails_the_job_with_its_cause_and_progress_when_it_outlasts_th
 
 def test_a_failed_job_resumes_after_its_last_batch_when_asked(world) -> None:
     quick(world, outage_deadline=timedelta(minutes=30))
-    flaky = world.records = FlakyRecords(world, good=1, failures=1000, step=timedelta(minutes=7))
+    flaky = world.batches = FlakyBatches(world, good=1, failures=1000, step=timedelta(minutes=7))
     job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
     world.run_all()
     assert world.jobs.get(job.id).status is JobStatus.FAILED
-    world.records = flaky._inner  # the database is back
+    world.batches = flaky._inner  # the database is back
     world.queue.sent.clear()
     resumed = world.service.resume(job.id)
     assert (resumed.status, world.queue.sent) == (JobStatus.PENDING, [job.id])

@@ -124,10 +124,11 @@ def job_to_domain(row: Mapping[str, Any]) -> Job:
 
 
 def record_to_row(resource: Resource, record: Mapping[str, Any], job: Job) -> dict[str, Any]:
-    """A write as a row; the job's own time stamps it, since adapters never read a clock."""
+    """A write as a row, its fields not carried at their defaults; the job's own time stamps
+    it, since adapters never read a clock."""
     row: dict[str, Any] = {}
-    for name in resource.field_names:
-        value = record.get(name)
+    for name, default in resource.defaults.items():
+        value = record.get(name, default)
         if isinstance(value, datetime):
             value = to_utc(value)
         elif isinstance(value, tuple):
@@ -144,15 +145,16 @@ def counters_to_row(counters: Counters) -> dict[str, int]:
 
 def record_tuples(resource: Resource, writes: Iterable[Record], job: Job) -> Iterator[tuple]:
     """Writes as value tuples in table column order (fields, created_at, updated_at,
-    last_job_id): the COPY path's hot loop, so conversions are looked up once, not per value."""
+    last_job_id), fields not carried at their defaults: the COPY path's hot loop, so
+    conversions are looked up once, not per value."""
     stamp = (to_utc(job.updated_at),) * 2 + (job.id,)
-    names = resource.field_names
+    defaults = tuple(resource.defaults.items())
     converters = [
         (i, to_utc if isinstance(f.kind, Timestamp) else list)
         for i, f in enumerate(resource.fields) if isinstance(f.kind, Timestamp | TagList)
     ]
     for write in writes:
-        values = [write.get(name) for name in names]
+        values = [write.get(name, default) for name, default in defaults]
         for i, convert in converters:
             if values[i] is not None:
                 values[i] = convert(values[i])

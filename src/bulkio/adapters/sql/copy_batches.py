@@ -1,0 +1,148 @@
+"""Batches of an import committed to PostgreSQL: COPY into a staging table, one
+`INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING` per set of carried fields, the row errors
+by COPY, the job's counters and checkpoint, in one transaction fenced on the job; retried when
+PostgreSQL picks it as a deadlock or serialization victim."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from bulkio.adapters.sql.batches import (
+    SqlBatchWriter,
+    append_errors,
+    by_fields,
+    settle,
+)
+from bulkio.adapters.sql.failures import RETRYABLE_SQLSTATES, database_errors, sqlstate
+from bulkio.adapters.sql.jobs import write_fenced
+from bulkio.adapters.sql.rows import error_to_row, record_to_row, record_tuples
+from bulkio.adapters.sql.tables import job_errors, records
+from bulkio.domain.batches import ErrorWithRow, PlannedBatch, one_per_key
+from bulkio.domain.jobs import BatchOutcome, Job
+from bulkio.domain.resources import RESOURCES, Resource
+from bulkio.domain.validation import Record
+
+ATTEMPTS = 5
+# A row version no transaction has deleted yet: the row was inserted, not updated (the
+# documented way to tell the two apart in `INSERT … ON CONFLICT DO UPDATE … RETURNING`).
+INSERTED = sa.literal_column("(xmax = 0)").label("inserted")
+ERROR_COLUMNS = ("job_id", "row", "line", "field", "code", "message", "value", "raw")
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _staging(conn: sa.Connection, resource: Resource) -> str:
+    """The connection's staging table for `resource`, created on its first batch: it lives as
+    long as the pooled connection and every commit or rollback empties it."""
+    stage = f"bulkio_stage_{resource.name}"
+    made = conn.info.setdefault("bulkio_staging", set())
+    if stage not in made:
+        conn.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
+            f'(LIKE "{records[resource.name].name}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        # Noted once committed: a rollback would take the new table with it.
+        sa.event.listen(conn, "commit", lambda _conn: made.add(stage), once=True)
+    return stage
+
+
+class PostgresBatchWriter(SqlBatchWriter):
+    """`BatchWriter` for PostgreSQL: batches of `copy_threshold` rows or more go in by COPY."""
+
+    def __init__(self, engine: sa.Engine, copy_threshold: int = 100,
+                 backoff: Callable[[int], float] = lambda attempt: 0.05 * 2 ** attempt) -> None:
+        super().__init__(engine)
+        self._copy_threshold = copy_threshold  # below it, COPY's set-up costs more than it saves
+        self._backoff = backoff
+
+    def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
+        """Upsert, append errors and save the counted job in one transaction; retried on
+        deadlock (`BatchWriter.write`)."""
+        resource = RESOURCES[job.resource]
+        rows = one_per_key(resource, batch.writes)
+        saved = batch.recorded_on(job, 0)
+        with database_errors():
+            for attempt in range(ATTEMPTS):
+                try:
+                    with self._engine.begin() as conn:
+                        write_fenced(conn, saved)
+                        if len(rows) >= self._copy_threshold:
+                            # Keys are never deleted: every key inserted was planned new.
+                            inserted = self._copy_upsert(conn, resource, saved, rows)
+                            found = max(0, len(batch.creates) - inserted)
+                        else:
+                            found = len(batch.creates - self._returning_upsert(
+                                conn, resource, saved, rows))
+                        settle(conn, job, batch, found)
+                        self._copy_errors(conn, job, batch.errors)
+                    break
+                except sa.exc.DBAPIError as err:
+                    if sqlstate(err) not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS - 1:
+                        raise
+                time.sleep(self._backoff(attempt))
+        return batch.committed_on(job, found)
+
+    def _returning_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
+                          writes: list[Record]) -> set[Any]:
+        """The plain upsert, reporting which keys it inserted rather than updated."""
+        table = records[resource.name]
+        inserted_keys: set[Any] = set()
+        for columns, group in by_fields(resource, writes):
+            stmt = postgresql.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[resource.key],
+                set_={name: stmt.excluded[name] for name in columns},
+            ).returning(table.c[resource.key], INSERTED)
+            result = conn.execute(stmt, [record_to_row(resource, w, job) for w in group])
+            inserted_keys.update(key for key, inserted in result if inserted)
+        return inserted_keys
+
+    def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
+                     writes: list[Record]) -> int:
+        """COPY into staging, then one INSERT … SELECT per set of carried fields (most batches
+        have one); returns how many keys it inserted, counted by the statement itself."""
+        table = records[resource.name]
+        names = [*resource.field_names, "created_at", "updated_at", "last_job_id"]  # as record_tuples
+        stage = _staging(conn, resource)
+        staged = sa.table(stage, *(sa.column(name) for name in names))
+        inserted = 0
+        for number, (columns, group) in enumerate(by_fields(resource, writes)):
+            if number:  # the rows of the group before are written: stage only this group's
+                conn.exec_driver_sql(f'TRUNCATE "{stage}"')
+            with conn.connection.driver_connection.cursor() as cursor, \
+                    cursor.copy(f'COPY "{stage}" ({_quoted(names)}) FROM STDIN') as copy:
+                for values in record_tuples(resource, group, job):
+                    copy.write_row(values)
+            # ORDER BY the key: rows get locked in the same order by every concurrent batch.
+            insert = postgresql.insert(table).from_select(
+                names, sa.select(*staged.c).order_by(staged.c[resource.key])
+            )
+            written = insert.on_conflict_do_update(
+                index_elements=[resource.key],
+                set_={name: insert.excluded[name] for name in columns},
+            ).returning(INSERTED).cte("written")
+            inserted += conn.execute(
+                sa.select(sa.func.count()).select_from(written).where(written.c.inserted)
+            ).scalar_one()
+        return inserted
+
+    def _copy_errors(self, conn: sa.Connection, job: Job, errors: Sequence[ErrorWithRow]) -> None:
+        if len(errors) < self._copy_threshold:
+            append_errors(conn, job, errors)
+            return
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f'COPY "{job_errors.name}" ({_quoted(ERROR_COLUMNS)}) FROM STDIN') as copy:
+            for error, raw in errors:
+                row = error_to_row(job.id, error, raw)
+                for document in ("value", "raw"):
+                    if row[document] is not None:
+                        row[document] = json.dumps(row[document])  # ASCII: COPY carries no NUL
+                copy.write_row([row[name] for name in ERROR_COLUMNS])
