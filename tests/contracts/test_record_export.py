@@ -125,9 +125,10 @@ def cells(data: bytes) -> list[str]:
 
 @pytest.mark.parametrize("keep", [False, True], ids=["neutralized", "kept"])
 def test_csv_export_guards_formula_like_text_unless_formulas_are_kept(
-    job_repository: JobRepository, record_store: RecordStore, new_job: NewJob, keep: bool,
+    job_repository: JobRepository, record_store: RecordStore, batch_writer: BatchWriter,
+    new_job: NewJob, keep: bool,
 ) -> None:
-    seed(job_repository, record_store, new_job)
+    seed(job_repository, batch_writer, new_job)
     names = cells(exported(record_store, ExportQuery.build(USERS, fields=["name"],
                                                            keep_formulas=keep), Format.CSV)[0])
     for raw, guarded in GUARDED.items():
