@@ -17,6 +17,24 @@ Feature: Following import jobs
     When the client lists the import jobs 2 at a time
     Then the client sees 3 import jobs, newest first, on 2 pages
 
+  Scenario: A job list shows each job's first row error, the job itself its first hundred
+    Given the client has uploaded a users file with:
+      """
+      email,name,role
+      not-an-email,Bad Email,admin
+      ok@example.com,Fine User,admin
+      role@example.com,Bad Role,superuser
+      """
+    And the import job has ended
+    When the client lists the import jobs 10 at a time
+    Then the listed import job shows 2 errors and the first one, in row 1
+    And the import job itself shows its 2 errors
+
+  Scenario: A long invalid value is shown as a preview of 200 characters
+    When the client uploads a users file with an email of 100000 characters
+    Then the import job ends completed with 0 created and 1 failed
+    And the import job and its row errors show the email as its first 200 characters and "…"
+
   Scenario: An import job that has not started is cancelled
     Given the workers are stopped
     And the client has uploaded the sample users

@@ -45,6 +45,9 @@ class Settings:
     # None: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, instance role).
     s3_access_key_id: str | None = field(default=None, repr=False)
     s3_secret_access_key: str | None = field(default=None, repr=False)
+    # A hung S3 connection is given up after these (botocore's own default read timeout is 60 s).
+    s3_connect_timeout_s: float = 5.0
+    s3_read_timeout_s: float = 30.0
     port: int = 3000
     api_prefix: str = "v1"
     api_keys: tuple[str, ...] = field(default=(), converter=tuple, repr=False)
@@ -144,6 +147,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         s3_endpoint=e.aws_s3_endpoint,
         s3_access_key_id=e.aws_access_key_id,
         s3_secret_access_key=e.aws_secret_access_key,
+        s3_connect_timeout_s=e.aws_s3_connect_timeout_ms / 1000,
+        s3_read_timeout_s=e.aws_s3_read_timeout_ms / 1000,
         port=e.port,
         api_prefix=e.api_prefix.strip("/"),
         api_keys=tuple(k.strip() for k in e.api_key.split(",") if k.strip()),

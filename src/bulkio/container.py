@@ -104,7 +104,9 @@ def _storage(settings: Settings) -> FileStorage:
 
         return S3FileStorage(settings.s3_bucket, settings.s3_region, settings.s3_endpoint,
                              access_key_id=settings.s3_access_key_id,
-                             secret_access_key=settings.s3_secret_access_key)
+                             secret_access_key=settings.s3_secret_access_key,
+                             connect_timeout_s=settings.s3_connect_timeout_s,
+                             read_timeout_s=settings.s3_read_timeout_s)
     from bulkio.adapters.local_storage import LocalFileStorage
 
     return LocalFileStorage(settings.storage_dir)

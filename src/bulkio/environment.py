@@ -63,6 +63,8 @@ class Environment(BaseSettings):
     aws_s3_endpoint: str | None = None
     aws_access_key_id: str | None = None
     aws_secret_access_key: str | None = None
+    aws_s3_connect_timeout_ms: int = Field(5_000, ge=1, le=600_000)
+    aws_s3_read_timeout_ms: int = Field(30_000, ge=1, le=600_000)
     job_batch_size: int = Field(1000, ge=1, le=100_000)
     job_concurrency: int = Field(2, ge=1, le=256)
     job_max_attempts: int = Field(5, **_POSITIVE)

@@ -402,6 +402,35 @@ def _(listed: list[dict[str, Any]], count: int, pages: int) -> None:
     assert [j["createdAt"] for j in jobs] == sorted((j["createdAt"] for j in jobs), reverse=True)
 
 
+@then(parsers.parse("the listed import job shows {count:d} errors and the first one, in row {row:d}"))
+def _(listed: list[dict[str, Any]], count: int, row: int) -> None:
+    [job] = [job for page in listed for job in page["items"]]
+    assert job["errorCount"] == count
+    assert [e["row"] for e in job["errors"]] == [row]
+
+
+@then(parsers.parse("the import job itself shows its {count:d} errors"))
+def _(api: Api, listed: list[dict[str, Any]], count: int) -> None:
+    [listed_job] = [job for page in listed for job in page["items"]]
+    job = api.send("GET", f"/v1/imports/{listed_job['id']}").json()
+    assert job["errorCount"] == len(job["errors"]) == count
+
+
+@when(parsers.parse("the client uploads a users file with an email of {size:d} characters"))
+def _(api: Api, size: int) -> None:
+    email = "x" * size
+    assert api.upload(f"email,name,role\n{email},Long,reader\n".encode()).status_code == 201
+
+
+@then(parsers.parse('the import job and its row errors show the email as its first {size:d} '
+                    'characters and "…"'))
+def _(api: Api, size: int) -> None:
+    job = api.send("GET", f"/v1/imports/{api.job['id']}").json()
+    page = api.send("GET", f"/v1/imports/{api.job['id']}/errors").json()
+    assert [e["value"] for e in job["errors"]] == [e["value"] for e in page["errors"]] \
+        == ["x" * size + "…"]
+
+
 @then("the row errors are:")
 def _(api: Api, datatable: list[list[str]]) -> None:
     errors = api.send("GET", f"/v1/imports/{api.job['id']}/errors").json()["errors"]

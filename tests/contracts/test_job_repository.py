@@ -22,7 +22,7 @@ from bulkio.domain.jobs import Counters, Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.domain.webhooks import Delivery
 from bulkio.ports.batches import BatchWriter
-from bulkio.ports.jobs import JobFilter, JobRepository
+from bulkio.ports.jobs import JobFilter, JobRead, JobRepository
 from tests.contracts.conftest import T0, _truncate, commit
 
 NewJob = Callable[..., Job]
@@ -452,6 +452,66 @@ def test_find_leaves_the_growing_documents_out_but_everything_the_sweep_reads_in
     assert (found.errors, found.warnings) == ([], [])
     assert attrs.evolve(found, errors=job.errors, warnings=job.warnings) == job
     assert job_repository.get(job.id) == job  # reading it whole still gives everything
+
+
+def test_get_for_state_leaves_the_growing_documents_out_when_asked(
+    job_repository: JobRepository,
+) -> None:
+    job = full_job()
+    job_repository.add(job)
+
+    found = job_repository.get(job.id, JobRead.STATE)
+
+    assert (found.errors, found.warnings) == ([], [])
+    assert attrs.evolve(found, errors=job.errors, warnings=job.warnings) == job
+
+
+def test_update_for_state_moves_the_job_and_keeps_its_inline_errors_and_warnings(
+    job_repository: JobRepository,
+) -> None:
+    job = attrs.evolve(full_job(), status=JobStatus.PENDING)
+    job_repository.add(job)
+
+    def start(fresh: Job) -> bool:
+        assert (fresh.errors, fresh.warnings) == ([], [])  # read without them
+        fresh.start("worker-9", T0 + timedelta(hours=2))
+        return True
+
+    moved = job_repository.update(job.id, start, read=JobRead.STATE)
+
+    stored = job_repository.get(job.id)
+    assert moved is not None and (stored.status, stored.locked_by, stored.version) == (
+        JobStatus.PROCESSING, "worker-9", job.version + 1)
+    assert (stored.errors, stored.warnings) == (job.errors, job.warnings)
+    assert attrs.evolve(moved, errors=job.errors, warnings=job.warnings) == stored
+
+
+def test_list_reads_each_job_with_its_first_inline_error_and_warning_only(
+    job_repository: JobRepository, new_job: NewJob,
+) -> None:
+    job, bare = full_job(), new_job(created_at=T0 + timedelta(days=1))
+    job.warnings.append("Unknown column 'age' ignored")
+    job_repository.add(job)
+    job_repository.add(bare)
+
+    listed = job_repository.list(JobFilter())
+
+    assert [j.id for j in listed] == [bare.id, job.id]
+    assert (listed[0].errors, listed[0].warnings) == ([], [])
+    assert (listed[1].errors, listed[1].warnings) == (job.errors[:1], job.warnings[:1])
+    assert attrs.evolve(listed[1], errors=job.errors, warnings=job.warnings) == job
+
+
+def test_a_job_read_for_a_listing_cannot_be_saved(job_repository: JobRepository) -> None:
+    job = full_job()
+    job_repository.add(job)
+    [listed] = job_repository.list(JobFilter())
+
+    with pytest.raises(ValueError, match="listing"):
+        job_repository.save(listed, read=JobRead.LISTING)
+    with pytest.raises(ValueError, match="listing"):
+        job_repository.update(job.id, lambda fresh: True, read=JobRead.LISTING)
+    assert job_repository.get(job.id) == job
 
 
 def test_deliveries_read_back_oldest_first_per_job_when_recorded(

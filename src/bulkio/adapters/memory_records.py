@@ -15,7 +15,7 @@ from typing import Any
 
 from attrs import evolve
 
-from bulkio.adapters.fenced_update import update_fenced
+from bulkio.adapters.fenced_update import update_fenced, writable
 from bulkio.domain.batches import PlannedBatch, one_per_key
 from bulkio.domain.errors import Busy, Conflict, InvalidRequest, NotFound, StaleJob
 from bulkio.domain.jobs import BatchOutcome, Job, JobKind, JobStatus
@@ -27,9 +27,17 @@ from bulkio.domain.upsert import Stored
 from bulkio.domain.validation import Record
 from bulkio.formats import Format
 from bulkio.formats.writers import Chunks, encode_counted
-from bulkio.ports.jobs import JobFilter, JobMove
+from bulkio.ports.jobs import JobFilter, JobMove, JobRead
 
 Errors = Sequence[tuple[RowError, Mapping[str, Any] | None]]
+
+
+def _read(job: Job, read: JobRead) -> Job:
+    """A copy of the stored `job` as the database gives it back when read for `read`."""
+    if read is JobRead.WHOLE:
+        return copy.deepcopy(job)
+    kept = 1 if read is JobRead.LISTING else 0
+    return copy.deepcopy(evolve(job, errors=job.errors[:kept], warnings=job.warnings[:kept]))
 
 
 def _as_stored_json(value: Any) -> Any:
@@ -53,27 +61,34 @@ class InMemoryJobRepository:
                 raise Conflict(f"job {job.id} already exists")
             self._jobs[job.id] = copy.deepcopy(job)
 
-    def get(self, job_id: str) -> Job:
-        """The job with this id, or `NotFound`."""
+    def get(self, job_id: str, read: JobRead = JobRead.WHOLE) -> Job:
+        """The job with this id (the parts `read` names), or `NotFound`."""
         with self.lock:
-            return copy.deepcopy(self._stored(job_id))
+            return _read(self._stored(job_id), read)
 
-    def save(self, job: Job, wait: bool = True) -> None:
-        """Write the job if its version is still current (else `StaleJob`); bumps the version.
+    def save(self, job: Job, wait: bool = True, read: JobRead = JobRead.WHOLE) -> None:
+        """Write the parts `read` names if the job's version is still current (else
+        `StaleJob`); bumps the version.
 
         `Busy` at once when `wait` is false and a batch is being written."""
+        writable(read)
         if not self.lock.acquire(blocking=wait):
             raise Busy(f"job {job.id}: a batch is being written; try again shortly")
         try:
             self.check_fence(job)
+            stored = self._jobs[job.id]
             self.write_fenced(job, [])
+            if read is JobRead.STATE:  # what was not read stays as it is stored
+                self._jobs[job.id] = evolve(self._jobs[job.id], errors=stored.errors,
+                                            warnings=stored.warnings)
         finally:
             self.lock.release()
 
-    def update(self, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
-        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times
-        (`Busy` as `save` says)."""
-        return update_fenced(self, job_id, move, wait)
+    def update(self, job_id: str, move: JobMove, wait: bool = True,
+               read: JobRead = JobRead.WHOLE) -> Job | None:
+        """Apply `move` to the stored job (the parts `read` names) and save it fenced,
+        retrying a bounded number of times (`Busy` as `save` says)."""
+        return update_fenced(self, job_id, move, wait, read)
 
     def check_fence(self, job: Job) -> None:
         """`NotFound` or `StaleJob` unless the stored job has the version `job` was read at."""
@@ -108,7 +123,7 @@ class InMemoryJobRepository:
                 cursor = _position(self._jobs[query.after])
                 found = [job for job in found if _position(job) < cursor]
             found.sort(key=_position, reverse=True)
-            return [copy.deepcopy(job) for job in found[: query.limit]]
+            return [_read(job, JobRead.LISTING) for job in found[: query.limit]]
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
         """Jobs in one state, least recently updated first (for the sweep), without their
@@ -118,7 +133,7 @@ class InMemoryJobRepository:
                 (job for job in self._jobs.values() if job.status == status),
                 key=lambda job: (job.updated_at, job.id),
             )
-            return [evolve(copy.deepcopy(job), errors=[], warnings=[]) for job in found[:limit]]
+            return [_read(job, JobRead.STATE) for job in found[:limit]]
 
     def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
         """Completed exports whose file is still kept but expired by `now`, oldest first."""
@@ -130,7 +145,7 @@ class InMemoryJobRepository:
                  and job.expires_at <= now),
                 key=lambda job: (job.expires_at, job.id),
             )
-            return [copy.deepcopy(job) for job in found[:limit]]
+            return [_read(job, JobRead.STATE) for job in found[:limit]]
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         """One page of a job's row errors in row order (empty for an unknown job)."""

@@ -20,6 +20,9 @@ MIN_PART_SIZE = 5 * MIB
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _S3Errors = (BotoCoreError, ClientError)
 ABORT_ATTEMPTS, ABORT_TIMEOUT_S = 6, 20.0
+# One retry of a failed request (botocore's standard mode: connection errors, timeouts,
+# throttling, 5xx); a longer outage is the runner's to wait out, with the job showing it.
+REQUEST_ATTEMPTS = 2
 log = logging.getLogger(__name__)
 
 
@@ -35,8 +38,14 @@ class S3FileStorage:
         part_size: int = 8 * MIB,
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 30.0,
     ) -> None:
-        """Credentials left None come from boto3's own chain (environment, profile, role)."""
+        """Credentials left None come from boto3's own chain (environment, profile, role).
+
+        A request whose connection is not made within `connect_timeout_s`, or whose answer
+        stops for `read_timeout_s` (a hung server), is tried once more and then is
+        `Unavailable`: at most `REQUEST_ATTEMPTS` times the two timeouts."""
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes")
         self._bucket = bucket
@@ -47,8 +56,12 @@ class S3FileStorage:
             endpoint_url=endpoint_url,
             aws_access_key_id=access_key_id,
             aws_secret_access_key=secret_access_key,
-            # Custom endpoints (MinIO, LocalStack) rarely serve bucket subdomains.
-            config=Config(s3={"addressing_style": "path"} if endpoint_url else {}),
+            config=Config(
+                # Custom endpoints (MinIO, LocalStack) rarely serve bucket subdomains.
+                s3={"addressing_style": "path"} if endpoint_url else {},
+                connect_timeout=connect_timeout_s, read_timeout=read_timeout_s,
+                retries={"mode": "standard", "total_max_attempts": REQUEST_ATTEMPTS},
+            ),
         )
 
     def put(self, key: str, chunks: Iterable[bytes]) -> int:

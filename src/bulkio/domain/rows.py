@@ -45,19 +45,50 @@ class RowError:
 
 PREVIEW = 200  # characters of a long text shown in an error
 _ITEMS = 20  # items of a long list or object shown in an error
+MORE = "…"
 
 
 def brief(value: Any) -> Any:
     """`value`, or a preview of it when long: text cut to `PREVIEW` characters and `…`, lists
-    and objects to their first `_ITEMS` entries, each brief too."""
-    if isinstance(value, str):
-        return value if len(value) <= PREVIEW else value[:PREVIEW] + "…"
-    if isinstance(value, list | tuple):
-        return [brief(item) for item in value[:_ITEMS]] + (["…"] if len(value) > _ITEMS else [])
-    if isinstance(value, dict):
-        shown = {brief(k): brief(v) for k, v in list(value.items())[:_ITEMS]}
-        return shown | ({"…": "…"} if len(value) > _ITEMS else {})
-    return value
+    and objects to their first `_ITEMS` entries, each brief too. However deep it nests, a
+    preview holds at most `PREVIEW` characters of text and `PREVIEW` entries in all (what is
+    left out shows as `…`), so a job's inline errors stay small whatever its rows hold."""
+    return _Preview().of(value)
+
+
+class _Preview:
+    """One preview's budget: characters of text and entries, spent depth-first."""
+
+    def __init__(self) -> None:
+        self.chars = self.entries = PREVIEW
+
+    def of(self, value: Any) -> Any:
+        if isinstance(value, str):
+            shown = value[: self.chars]
+            self.chars -= len(shown)
+            return shown if len(shown) == len(value) else shown + MORE
+        if isinstance(value, list | tuple):
+            items: list[Any] = []
+            for item in value:
+                if not self._room(len(items)):
+                    return [*items, MORE]
+                items.append(self.of(item))
+            return items
+        if isinstance(value, dict):
+            pairs: dict[Any, Any] = {}
+            for key, item in value.items():
+                if not self._room(len(pairs)):
+                    return pairs | {MORE: MORE}
+                pairs[self.of(key)] = self.of(item)
+            return pairs
+        return value
+
+    def _room(self, shown: int) -> bool:
+        """Whether one more entry fits beside the `shown` ones of its list (spending it)."""
+        if shown == _ITEMS or self.entries <= 0 or self.chars <= 0:
+            return False
+        self.entries -= 1
+        return True
 
 
 @frozen

@@ -16,7 +16,7 @@ from bulkio.domain.rows import RowError
 from bulkio.domain.webhooks import Delivery
 from bulkio.formats import Format, encode_error_report
 from bulkio.ports.clock import Clock
-from bulkio.ports.jobs import JobFilter, JobRepository
+from bulkio.ports.jobs import JobFilter, JobRead, JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
 from bulkio.services.observing import UNOBSERVED, JobEnds
@@ -39,13 +39,18 @@ class JobService:
     _queue: JobQueue
     _ends: JobEnds = UNOBSERVED
 
-    def get(self, job_id: str, kind: JobKind | None = None) -> Job:
-        job = self._jobs.get(job_id)
+    def get(self, job_id: str, kind: JobKind | None = None,
+            read: JobRead = JobRead.WHOLE) -> Job:
+        """The job (`NotFound` if there is none, or it is not of `kind`), the parts `read`
+        names."""
+        job = self._jobs.get(job_id, read)
         if kind is not None and job.kind is not kind:
             raise NotFound(f"no {kind} job {job_id}")
         return job
 
     def list(self, query: JobFilter) -> Sequence[Job]:
+        """One page of jobs, each with its first inline error and warning only
+        (`JobRead.LISTING`): `errorCount` says how many errors it has."""
         return self._jobs.list(query)
 
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
@@ -71,8 +76,9 @@ class JobService:
 
     def _move(self, job_id: str, kind: JobKind | None,
               verb: Callable[[Job, datetime], None]) -> Job:
-        """Apply a domain verb to the freshest copy of the job, fenced (`JobRepository.update`)."""
-        self.get(job_id, kind)
+        """Apply a domain verb to the freshest copy of the job, fenced (`JobRepository.update`);
+        the job is read whole, since the caller shows it."""
+        self.get(job_id, kind, JobRead.STATE)
 
         def move(job: Job) -> bool:
             verb(job, self._clock.now())
@@ -83,19 +89,19 @@ class JobService:
         return moved
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
-        self.get(job_id)
+        self.get(job_id, read=JobRead.STATE)
         return self._jobs.errors(job_id, offset, limit)
 
     def error_report(self, job_id: str, fmt: Format, keep_formulas: bool = False) -> Iterator[bytes]:
         """Every failed row with its original values and why it failed, ready to fix and
         re-import; in CSV, formula-like text is neutralized unless `keep_formulas`."""
-        job = self.get(job_id, JobKind.IMPORT)
+        job = self.get(job_id, JobKind.IMPORT, JobRead.STATE)
         columns = list(resource_named(job.resource).field_names)
         return encode_error_report(self._jobs.error_rows(job_id), fmt, columns, keep_formulas)
 
     def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
         """The finished export's file."""
-        job = self.get(job_id, JobKind.EXPORT)
+        job = self.get(job_id, JobKind.EXPORT, JobRead.STATE)
         if job.status is not JobStatus.COMPLETED or job.result_key is None:
             raise NotFound(f"export {job_id} has no file (it is {job.status})")
         return job, self._storage.open_reader(job.result_key)

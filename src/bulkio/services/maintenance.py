@@ -17,7 +17,7 @@ from attrs import frozen
 from bulkio.domain.jobs import Job
 from bulkio.ports.clock import Clock
 from bulkio.ports.idempotency import IdempotencyStore
-from bulkio.ports.jobs import JobRepository
+from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.storage import FileStorage
 from bulkio.services.sweep import Sweeper, SweepReport
 
@@ -88,7 +88,8 @@ class Maintenance:
             assert job.result_key is not None  # what `expired_results` finds
             # The file goes first: a pass that stops here deletes it again (a no-op) next time.
             self._storage.delete(job.result_key)
-            if self._jobs.update(job.id, lambda j: _expire_result(j, now)) is not None:
+            if self._jobs.update(job.id, lambda j: _expire_result(j, now),
+                                 read=JobRead.STATE) is not None:
                 deleted += 1
         return deleted
 

@@ -20,7 +20,7 @@ from structlog.contextvars import bound_contextvars
 from bulkio.domain.errors import Busy, InvalidRequest, SourceUnreadable, StaleJob, Unavailable
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
-from bulkio.ports.jobs import JobRepository
+from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.lock import JobLock, Lease
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
@@ -74,7 +74,9 @@ class JobRunner:
             if lease is None:
                 self._held_elsewhere(job_id)
                 return
-            job = self._jobs.get(job_id)
+            # Until the claim has charged an attempt, read nothing that grows with the job's
+            # data: a process that dies reading it would die without counting it.
+            job = self._jobs.get(job_id, JobRead.STATE)
             if job.status is not JobStatus.PENDING:
                 return
             with self._occupancy.enter(job_id, alone=job.suspect) as admitted:
@@ -92,7 +94,7 @@ class JobRunner:
     def _held_elsewhere(self, job_id: str) -> None:
         """A busy job needs nothing more; a pending one is locked by a holder that died and
         whose lease has not lapsed yet (the sweep recovered it first): ask for a retry."""
-        if self._jobs.get(job_id).status is JobStatus.PENDING:
+        if self._jobs.get(job_id, JobRead.STATE).status is JobStatus.PENDING:
             raise Unavailable(f"job {job_id} is pending but still locked: retry after the lease")
         log.info("job %s is held by another worker", job_id)
 
@@ -109,7 +111,7 @@ class JobRunner:
                 job.start(self._settings.worker_id, now, alone=suspect)
             return True
 
-        job = self._jobs.update(job_id, claim)
+        job = self._jobs.update(job_id, claim, read=JobRead.STATE)
         if job is None:
             return None
         if job.status is not JobStatus.PROCESSING:
@@ -120,11 +122,18 @@ class JobRunner:
                  self._settings.worker_id, job.resumed_from)
         return job
 
-    def _run_claimed(self, job: Job, lease: Lease) -> None:
+    def _run_claimed(self, claimed: Job, lease: Lease) -> None:
         stopping = self._stopping.is_set
         pause = self._settings.outage_first_pause_s
+        job = claimed
         while True:
             try:
+                if job is claimed:  # read for its state: the run reads it whole, once charged
+                    job = self._jobs.get(claimed.id)
+                    if not _same_run(job, claimed):
+                        log.warning("job %s was taken over or cancelled; this worker stops",
+                                    job.id)
+                        return
                 if job.kind is JobKind.IMPORT:
                     self._fetcher.ensure_local(job)
                     self._imports.run(job, lease, stopping)
@@ -215,7 +224,7 @@ class JobRunner:
             return True
 
         try:
-            ended = self._jobs.update(claimed.id, end)
+            ended = self._jobs.update(claimed.id, end, read=JobRead.STATE)
         except StaleJob:
             log.warning("job %s keeps changing under this worker; the sweep will settle it",
                         claimed.id)

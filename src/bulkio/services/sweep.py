@@ -16,7 +16,7 @@ from attrs import define, frozen
 from bulkio.domain.errors import Busy
 from bulkio.domain.jobs import Job, JobStatus
 from bulkio.ports.clock import Clock
-from bulkio.ports.jobs import JobRepository
+from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.services.observing import UNOBSERVED, JobEnds
 from bulkio.services.settings import JobSettings
@@ -55,7 +55,7 @@ class Sweeper:
                 continue
             try:
                 job = self._jobs.update(found.id, lambda job: self._settle_stale(job, now),
-                                        wait=False)
+                                        wait=False, read=JobRead.STATE)
             except Busy:
                 skipped += 1
                 log.warning("stale job %s is locked by a transaction that does not end "
@@ -78,7 +78,8 @@ class Sweeper:
                 continue
             mark = self._mark_sent_all if requeue_all_pending else self._mark_sent_if_due
             try:
-                job = self._jobs.update(found.id, lambda job: mark(job, now), wait=False)
+                job = self._jobs.update(found.id, lambda job: mark(job, now), wait=False,
+                                        read=JobRead.STATE)
             except Busy:
                 continue  # a worker is claiming it
             if job is not None:

@@ -86,9 +86,10 @@ class WebhookNotifier:
 
     def deliver(self, job: Job) -> bool:
         """Attempt the delivery until the receiver answers 2xx, the URL is refused, or the
-        attempts run out; True when delivered."""
+        attempts run out; True when delivered. The body is the job read whole: whoever ended
+        it may have read it for its state only."""
         assert job.callback_url is not None and self._settings.secret
-        body = json.dumps(self._view(job), separators=(",", ":")).encode()
+        body = json.dumps(self._view(self._jobs.get(job.id)), separators=(",", ":")).encode()
         for attempt in range(1, self._settings.max_attempts + 1):
             now = self._clock.now()
             headers = {"Content-Type": "application/json", ID_HEADER: job.id,

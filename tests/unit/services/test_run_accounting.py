@@ -7,13 +7,20 @@ from datetime import timedelta
 
 import pytest
 
+from bulkio.adapters.clock import FixedClock
+from bulkio.adapters.in_process import InProcessJobLock
+from bulkio.adapters.local_storage import LocalFileStorage
+from bulkio.adapters.memory_fetcher import InMemoryFetcher
+from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
 from bulkio.domain.errors import Busy, Unavailable
-from bulkio.domain.jobs import JobStatus, Phase
+from bulkio.domain.jobs import Job, JobStatus, Phase
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
 from bulkio.services.occupancy import Occupancy
 from bulkio.services.settings import JobSettings
+from bulkio.ports.jobs import JobRead
 from bulkio.services.sweep import Sweeper
+from tests.unit.services.conftest import RecordingQueue, World
 
 ROWS = "".join(f"u{n}@example.com,U{n},reader\n" for n in range(5))
 CSV = "email,name,role\n" + ROWS  # batch size 2: three batches
@@ -177,3 +184,51 @@ def test_a_pending_job_is_sent_again_once_when_several_processes_sweep(world) ->
     assert world.queue.sent == [job.id]
     world.clock.advance(minutes=31)
     assert sum(s.sweep().requeued for s in sweepers) == 1
+
+
+class FatJobs(InMemoryJobRepository):
+    """Jobs whose inline documents are too big to read: a whole read of `fat` kills the process
+    (as an out-of-memory kill would), every other read works."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fat: set[str] = set()
+
+    def get(self, job_id: str, read: JobRead = JobRead.WHOLE) -> Job:
+        if read is JobRead.WHOLE and job_id in self.fat:
+            raise ProcessDied(f"reading job {job_id} whole")
+        return super().get(job_id, read)
+
+
+class ProcessDied(BaseException):
+    """What the process would have done: stop at once, running no handler."""
+
+
+def test_a_job_that_kills_its_worker_is_charged_its_attempt_first_and_sweeps_survive_it(
+        tmp_path) -> None:
+    jobs = FatJobs()
+    world = World(jobs=jobs, records=InMemoryRecordStore(jobs),
+                  storage=LocalFileStorage(tmp_path / "files"), queue=RecordingQueue(),
+                  clock=FixedClock(), fetcher=InMemoryFetcher({}),
+                  settings=JobSettings(batch_size=2, worker_id="test-worker"),
+                  files=tmp_path / "files")
+    job = world.submitter.import_upload("users", [CSV.encode()], "users.csv").job
+    jobs.fat.add(job.id)
+    runs = 0
+    while jobs.get(job.id, JobRead.STATE).status is JobStatus.PENDING:
+        before = jobs.get(job.id, JobRead.STATE).attempts
+        world.queue.sent.clear()
+        try:
+            world.runner.run(job.id)
+        except ProcessDied:  # died reading the job whole, after its claim charged the attempt
+            assert jobs.get(job.id, JobRead.STATE).attempts == before + 1
+            world.lock = InProcessJobLock()  # the dead process's lock went with it
+            world.clock.advance(minutes=11)
+            assert world.sweeper.sweep().recovered == 1  # never reads the job whole
+            assert world.queue.sent == [job.id]
+        runs += 1
+        assert runs <= world.settings.max_attempts + 2
+    failed = jobs.get(job.id, JobRead.STATE)
+    assert failed.status is JobStatus.FAILED, failed.status
+    assert failed.failure.startswith("gave up after 5 attempts")
+    assert runs == world.settings.max_attempts + 2  # one beside others, five alone, the last

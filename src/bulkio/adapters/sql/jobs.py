@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
-from bulkio.adapters.fenced_update import update_fenced
+from bulkio.adapters.fenced_update import update_fenced, writable
 from bulkio.adapters.sql.failures import database_errors
 from bulkio.adapters.sql.rows import (
     error_to_domain,
@@ -21,21 +22,35 @@ from bulkio.domain.errors import InvalidRequest, NotFound, StaleJob
 from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.domain.rows import RowError
 from bulkio.domain.webhooks import Delivery
-from bulkio.ports.jobs import JobFilter, JobMove
+from bulkio.ports.jobs import JobFilter, JobMove, JobRead
 
 ERROR_CHUNK = 1000
-# Every column but the documents that grow with the data (inline errors, warnings).
-SWEEP_COLUMNS = tuple(c for c in jobs.c if c.name not in ("errors", "warnings"))
+_GROWING = ("errors", "warnings")  # the documents that grow with a job's data
+_STATE = tuple(c for c in jobs.c if c.name not in _GROWING)
+# The columns each purpose reads (`JobRead`); a listing reads the first element of each
+# growing document, which `_to_domain` turns back into a one-element list.
+COLUMNS: Mapping[JobRead, tuple[Any, ...]] = {
+    JobRead.WHOLE: tuple(jobs.c),
+    JobRead.STATE: _STATE,
+    JobRead.LISTING: (*_STATE, *(jobs.c[name][0].label(name) for name in _GROWING)),
+}
 
 
-def write_fenced(conn: sa.Connection, job: Job) -> None:
-    """Update the job row only if it still has the version `job` was read at.
+def _to_domain(row: Mapping[str, Any], read: JobRead) -> Job:
+    if read is JobRead.LISTING:
+        row = {**row, **{name: [] if row[name] is None else [row[name]] for name in _GROWING}}
+    return job_to_domain(row)
+
+
+def write_fenced(conn: sa.Connection, job: Job, read: JobRead = JobRead.WHOLE) -> None:
+    """Update the job row, the columns `read` names, only if it still has the version `job`
+    was read at.
 
     The caller bumps `job.version` once its transaction commits, so a rollback leaves the
     in-memory job matching the row.
     """
-    values = job_to_row(job)
-    del values["id"], values["version"]
+    written = {c.name for c in COLUMNS[writable(read)]} - {"id", "version"}
+    values = {name: value for name, value in job_to_row(job).items() if name in written}
     result = conn.execute(
         sa.update(jobs)
         .where(jobs.c.id == job.id, jobs.c.version == job.version)
@@ -69,29 +84,32 @@ class SqlJobRepository:
         with database_errors(), self._engine.begin() as conn:
             conn.execute(sa.insert(jobs).values(job_to_row(job)))
 
-    def get(self, job_id: str) -> Job:
-        """The job with this id, or `NotFound`."""
+    def get(self, job_id: str, read: JobRead = JobRead.WHOLE) -> Job:
+        """The job with this id (the columns `read` names), or `NotFound`."""
+        stmt = sa.select(*COLUMNS[read]).where(jobs.c.id == job_id)
         with database_errors(), self._engine.connect() as conn:
-            row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).mappings().first()
+            row = conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"no job {job_id}")
-        return job_to_domain(row)
+        return _to_domain(row, read)
 
-    def save(self, job: Job, wait: bool = True) -> None:
-        """Write the job if its version is still current (else `StaleJob`); bumps the version.
+    def save(self, job: Job, wait: bool = True, read: JobRead = JobRead.WHOLE) -> None:
+        """Write the columns `read` names if the job's version is still current (else
+        `StaleJob`); bumps the version.
 
         `Busy` when another transaction holds the row past the lock timeout (at once when
         `wait` is false)."""
         with database_errors(), self._engine.begin() as conn:
             if self._postgres:
                 self._bound_lock_wait(conn, job.id, wait)
-            write_fenced(conn, job)
+            write_fenced(conn, job, read)
         job.version += 1
 
-    def update(self, job_id: str, move: JobMove, wait: bool = True) -> Job | None:
-        """Apply `move` to the stored job and save it fenced, retrying a bounded number of times
-        (`Busy` as `save` says)."""
-        return update_fenced(self, job_id, move, wait)
+    def update(self, job_id: str, move: JobMove, wait: bool = True,
+               read: JobRead = JobRead.WHOLE) -> Job | None:
+        """Apply `move` to the stored job (the columns `read` names) and save it fenced,
+        retrying a bounded number of times (`Busy` as `save` says)."""
+        return update_fenced(self, job_id, move, wait, read)
 
     def _bound_lock_wait(self, conn: sa.Connection, job_id: str, wait: bool) -> None:
         if wait:
@@ -101,8 +119,9 @@ class SqlJobRepository:
         conn.execute(sa.select(jobs.c.id).where(jobs.c.id == job_id).with_for_update(nowait=True))
 
     def list(self, query: JobFilter) -> Sequence[Job]:
-        """Jobs newest first; `after` pages on to the jobs created before that one."""
-        stmt = sa.select(jobs)
+        """Jobs newest first, read for a listing; `after` pages on to the jobs created before
+        that one."""
+        stmt = sa.select(*COLUMNS[JobRead.LISTING])
         if query.kind is not None:
             stmt = stmt.where(jobs.c.kind == query.kind.value)
         if query.status is not None:
@@ -123,30 +142,31 @@ class SqlJobRepository:
                     raise InvalidRequest(f"unknown cursor {query.after!r}")
                 stmt = stmt.where(sa.tuple_(jobs.c.created_at, jobs.c.id) < tuple(cursor))
             rows = conn.execute(stmt).mappings().all()
-        return [job_to_domain(row) for row in rows]
+        return [_to_domain(row, JobRead.LISTING) for row in rows]
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
-        """Jobs in one state, least recently updated first (for the sweep), read without their
-        inline errors and warnings: the sweep looks at their state and times only."""
+        """Jobs in one state, least recently updated first (for the sweep), read for their
+        state: the sweep looks at their state and times only."""
         stmt = (
-            sa.select(*SWEEP_COLUMNS).where(jobs.c.status == status.value)
+            sa.select(*COLUMNS[JobRead.STATE]).where(jobs.c.status == status.value)
             .order_by(jobs.c.updated_at, jobs.c.id).limit(limit)
         )
         with database_errors(), self._engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return [job_to_domain(row) for row in rows]
+        return [_to_domain(row, JobRead.STATE) for row in rows]
 
     def expired_results(self, now: datetime, limit: int = 100) -> Sequence[Job]:
-        """Completed exports whose file is still kept but expired by `now`, oldest first."""
+        """Completed exports whose file is still kept but expired by `now`, oldest first, read
+        for their state."""
         stmt = (
-            sa.select(jobs).where(
+            sa.select(*COLUMNS[JobRead.STATE]).where(
                 jobs.c.kind == JobKind.EXPORT.value, jobs.c.status == JobStatus.COMPLETED.value,
                 jobs.c.result_key.is_not(None), jobs.c.expires_at <= to_utc(now),
             ).order_by(jobs.c.expires_at, jobs.c.id).limit(limit)
         )
         with database_errors(), self._engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return [job_to_domain(row) for row in rows]
+        return [_to_domain(row, JobRead.STATE) for row in rows]
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
         """One page of a job's row errors in row order (empty for an unknown job)."""
