@@ -35,10 +35,7 @@ def _(key: str, secret: str, base_settings: Settings, stack: ExitStack, tmp_path
 
 @given("a receiver that fails once and then accepts", target_fixture="receiver")
 def _(stack: ExitStack) -> Receiver:
-    receiver = Receiver([500, 200])
-    stack.callback(receiver.server.server_close)
-    stack.callback(receiver.server.shutdown)
-    return receiver
+    return stack.enter_context(Receiver([500, 200]).running())
 
 
 @when("the client uploads the sample users with the receiver as callback URL")

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ class Receiver:
         self.handler = Handler
         self.url = ""
 
+    @contextmanager
+    def running(self) -> Iterator[Receiver]:
+        """Serve on 127.0.0.1 until the block ends; `url` is where to POST meanwhile."""
+        with serving(self.handler) as base:
+            self.url = f"{base}/hooks/bulkio"
+            yield self
+
     def wait_for_calls(self, count: int, timeout: float = 20.0) -> list[tuple[dict, bytes, int]]:
         with self.arrived:
             assert self.arrived.wait_for(lambda: len(self.calls) >= count, timeout), self.calls
@@ -68,9 +76,7 @@ def verify(secret: str, signature: str, body: bytes, tolerance_s: int = 300) -> 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver([500, 200])
-    with serving(receiver.handler) as base:
-        receiver.url = f"{base}/hooks/bulkio"
+    with Receiver([500, 200]).running() as receiver:
         yield receiver
 
 
