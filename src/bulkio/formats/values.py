@@ -71,10 +71,10 @@ def neutralized(text: str) -> str:
     comes back unchanged (an empty one too).
 
     The rule is OWASP's advice against CSV injection
-    (https://owasp.org/www-community/attacks/CSV_Injection). It is for text only: numbers,
-    booleans and dates that bulkio writes itself never start with a trigger except a negative
-    number, which is a value, not a formula, and is left alone. PostgreSQL's COPY exports apply
-    the same rule in SQL (`adapters/sql/copy_export.py`), byte for byte."""
+    (https://owasp.org/www-community/attacks/CSV_Injection). The writers apply it to text cells
+    only (`guarded_cell`): numbers, booleans and dates that bulkio formats itself are left as
+    they are (a negative number is a value, not a formula). PostgreSQL's COPY exports apply the
+    same rule in SQL (`adapters/sql/copy_export.py`), byte for byte."""
     return FORMULA_GUARD + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
