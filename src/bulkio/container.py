@@ -30,7 +30,7 @@ from bulkio.services.exporting import ExportPipeline, ExportStreamer
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.importing import ImportPipeline
-from bulkio.services.jobs import JobService
+from bulkio.services.jobs import JobService, download_url
 from bulkio.services.observing import JobEnds
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
@@ -173,13 +173,12 @@ def _webhook_sender(settings: Settings) -> WebhookSender:
                              allow_loopback=settings.webhook_allow_loopback)
 
 
-def _job_view(clock: Clock, storage: FileStorage, settings: Settings) -> Callable[[Job], Any]:
+def _job_view(clock: Clock, storage: FileStorage) -> Callable[[Job], Any]:
     """A job as the API shows it, as plain JSON values for webhook bodies (with a presigned
-    download URL on S3)."""
+    download URL on S3, as `GET` shows it)."""
     def view(job: Job) -> Any:
-        url = storage.download_url(job.result_key, settings.download_url_ttl_s) \
-            if job.result_key else None
-        return render.as_json(render.job(job, clock.now(), url))
+        now = clock.now()
+        return render.as_json(render.job(job, now, download_url(storage, job, now)))
 
     return view
 
@@ -222,7 +221,7 @@ class Container(containers.DeclarativeContainer):
         _webhook_sender, settings)
     webhooks: Shared[WebhookNotifier] = providers.ThreadSafeSingleton(
         WebhookNotifier, job_repository, webhook_sender, clock,
-        providers.Callable(_job_view, clock, storage, settings),
+        providers.Callable(_job_view, clock, storage),
         providers.Callable(lambda s: s.webhooks, settings), metrics,
     )
     notify: providers.Callable[Callable[[Job], None]] = providers.Callable(

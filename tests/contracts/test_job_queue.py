@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 
 import dramatiq
 import pytest
 
-from bulkio.adapters.dramatiq_queue import DramatiqJobQueue, redis_broker
+from bulkio.adapters.dramatiq_queue import WORKERS_SHOWN_FOR, DramatiqJobQueue, redis_broker
 from bulkio.adapters.in_process import InProcessJobQueue
 from bulkio.domain.errors import Unavailable
 from bulkio.ports.queue import JobQueue
@@ -188,3 +188,21 @@ def test_waiting_jobs_are_counted_as_ready_when_no_worker_consumes(idle_queue: J
     idle_queue.enqueue_run("job-2")
 
     assert idle_queue.stats().ready == 2
+
+
+def test_beats_of_workers_gone_for_longer_than_shown_are_dropped_when_a_worker_beats(
+    redis_url: str,
+) -> None:
+    namespace = f"bulkio-test-{uuid.uuid4().hex[:8]}"
+    broker = redis_broker(redis_url, namespace=namespace)
+    queue, key = DramatiqJobQueue(broker, queue_name=namespace), f"{namespace}:bulkio-workers"
+    gone_at = (datetime.now(UTC) - WORKERS_SHOWN_FOR - timedelta(minutes=1)).timestamp() * 1000
+    try:
+        broker.client.zadd(key, {"worker-gone": gone_at})
+
+        queue.beat("worker-a")
+
+        assert [m.decode() for m in broker.client.zrange(key, 0, -1)] == ["worker-a"]
+    finally:
+        broker.client.delete(key)
+        broker.close()

@@ -161,6 +161,23 @@ def test_a_cancelled_export_calls_its_webhook_when_cancelled(
     assert verify(SECRET, headers["Bulkio-Signature"], body)
 
 
+def test_a_completed_export_calls_its_webhook_with_the_job(
+    tmp_path: Path, receiver: Receiver,
+) -> None:
+    receiver.statuses = [204]
+    with app_client(tmp_path, **with_webhooks()) as client:
+        export = client.post("/v1/exports", json={"resourceType": "users", "format": "csv",
+                                                  "callbackUrl": receiver.url})
+        assert export.status_code == 201, export.text
+        job = wait_for(client, export.headers["Location"])
+        [(headers, body, _)] = receiver.wait_for_calls(1)
+
+    sent = json.loads(body)
+    assert (job["status"], sent["id"], sent["status"]) == ("completed", job["id"], "completed")
+    assert sent["exportedRows"] == job["exportedRows"]
+    assert verify(SECRET, headers["Bulkio-Signature"], body)
+
+
 def test_this_machine_is_refused_as_a_callback_when_loopback_is_not_allowed(
     tmp_path: Path, receiver: Receiver,
 ) -> None:
@@ -177,6 +194,7 @@ def test_this_machine_is_refused_as_a_callback_when_loopback_is_not_allowed(
     assert receiver.calls == []
     [refused] = deliveries  # refused at once: no retry
     assert refused["statusCode"] is None and "not a public address" in refused["error"]
+    assert refused["error"].startswith("refusing to call ")
 
 
 @pytest.mark.parametrize(("overrides", "url", "why"), [

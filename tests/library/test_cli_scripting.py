@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -153,19 +154,25 @@ def test_every_exit_code_is_documented_in_the_readme_when_defined() -> None:
         assert re.search(rf"^\| `{code.value}` \|", readme, re.MULTILINE), code
 
 
-def test_waiting_import_says_it_waits_for_a_worker_when_redis_has_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str,
-) -> None:
+@pytest.fixture
+def redis_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                redis_url: str) -> Iterator[tuple[dict[str, str], str]]:
+    """`users.csv` in the working folder, and the CLI's environment for an embedded database
+    with a Redis queue under a namespace of its own (deleted afterwards): (env, namespace)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "users.csv").write_text(USERS)
     namespace = new_namespace()
-    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "",
-           "REDIS_URL": redis_url, "BULKIO_REDIS_NAMESPACE": namespace, "AWS_S3_BUCKET": ""}
-    try:
-        result = CliRunner().invoke(main, ["import", "users.csv", "--resource", "users",
-                                           "--timeout", "4", "--json"], env=env)
-    finally:
-        forget_namespace(redis_url, namespace)
+    yield ({"BULKIO_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "REDIS_URL": redis_url,
+            "BULKIO_REDIS_NAMESPACE": namespace, "AWS_S3_BUCKET": ""}, namespace)
+    forget_namespace(redis_url, namespace)
+
+
+def test_waiting_import_says_it_waits_for_a_worker_when_redis_has_none(
+    redis_queue: tuple[dict[str, str], str], redis_url: str,
+) -> None:
+    env, namespace = redis_queue
+    result = CliRunner().invoke(main, ["import", "users.csv", "--resource", "users",
+                                       "--timeout", "4", "--json"], env=env)
     assert result.exit_code == ExitCode.STILL_RUNNING, result.stderr
     assert json.loads(result.stdout)["status"] == "pending"
     assert "waits for a worker" in result.stderr and "bulkio worker" in result.stderr
@@ -239,7 +246,7 @@ def test_resume_exits_4_when_the_job_cannot_be_resumed_in_its_state(run) -> None
 
 
 def test_ctrl_c_while_waiting_exits_130_and_leaves_the_job_queued_when_pressed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str,
+    redis_queue: tuple[dict[str, str], str], redis_url: str,
 ) -> None:
     import os
     import signal
@@ -248,11 +255,7 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_job_queued_when_pressed(
 
     import redis
 
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "users.csv").write_text(USERS)
-    namespace = new_namespace()
-    env = {"BULKIO_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "",
-           "REDIS_URL": redis_url, "BULKIO_REDIS_NAMESPACE": namespace, "AWS_S3_BUCKET": ""}
+    env, namespace = redis_queue
     client = redis.Redis.from_url(redis_url)
     done = threading.Event()
 
@@ -273,6 +276,5 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_the_job_queued_when_pressed(
         done.set()
         presser.join()
         client.close()
-        forget_namespace(redis_url, namespace)
     assert result.exit_code == ExitCode.INTERRUPTED, (result.exit_code, result.stderr)
     assert "Error: interrupted" in result.stderr

@@ -55,9 +55,14 @@ class DramatiqJobQueue:
         return client
 
     def beat(self, worker: str) -> None:
-        """Record the worker's heartbeat in a sorted set beside the broker's keys."""
+        """Record the worker's heartbeat in a sorted set beside the broker's keys, and drop the
+        beats too old to be shown (workers gone for good), so the set does not grow."""
+        now_ms, key = int(time.time() * 1000), self._key("bulkio-workers")
         try:
-            self._client().zadd(self._key("bulkio-workers"), {worker: int(time.time() * 1000)})
+            with self._client().pipeline(transaction=False) as pipe:
+                pipe.zadd(key, {worker: now_ms})
+                pipe.zremrangebyscore(key, "-inf", now_ms - WORKERS_SHOWN_FOR.total_seconds() * 1000)
+                pipe.execute()
         except _BrokerErrors as err:
             raise Unavailable(f"cannot record the heartbeat of {worker}: {err}") from err
 

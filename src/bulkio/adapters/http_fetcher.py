@@ -28,17 +28,18 @@ _NAT64 = IPv6Network("64:ff9b::/96")
 
 def check_address(
     host: str, port: int, allow_hosts: frozenset[str] = frozenset(), resolve: Resolver | None = None,
-    allow_loopback: bool = False,
+    allow_loopback: bool = False, verb: str = "fetch from",
 ) -> list[IPAddress]:
     """The addresses `host` resolves to; `SourceUnreadable` unless all are public or it is allowed
-    (`allow_loopback`: this machine's addresses too, for tests only)."""
+    (`allow_loopback`: this machine's addresses too, for tests only). Its message says what was
+    refused: "refusing to `verb` HOST"."""
     host = host.lower()
     addresses = _addresses(host, port, resolve or _getaddrinfo)
     allowed = {host, f"{host}:{port}", f"[{host}]:{port}"} & allow_hosts
     if not allowed and not all(_is_public(address) or (allow_loopback and address.is_loopback)
                                for address in addresses):
         # The resolved address stays out of the message: it would map the inside network.
-        raise SourceUnreadable(f"refusing to fetch from {host}: it is not a public address")
+        raise SourceUnreadable(f"refusing to {verb} {host}: it is not a public address")
     return addresses
 
 

@@ -34,9 +34,10 @@ class HttpWebhookSender:
         host = target.raw_host.decode("ascii")
         try:
             addresses = check_address(host, target.port or _PORTS[target.scheme],
-                                      self._allow_hosts, allow_loopback=self._allow_loopback)
+                                      self._allow_hosts, allow_loopback=self._allow_loopback,
+                                      verb="call")
         except SourceUnreadable as err:
-            raise WebhookRefused(str(err).replace("fetch from", "call")) from err
+            raise WebhookRefused(str(err)) from err
         failure: Exception | None = None
         with httpx.Client(trust_env=False, follow_redirects=False) as client:
             for address in addresses:

@@ -69,13 +69,13 @@ class ExportPipeline:
             yield chunk
             run.rows += rows
             if run.rows - reported >= every:
+                self._metrics.rows(job, "exported", run.rows - reported)
                 reported = run.rows
                 job.record_export(run.rows, run.bytes, self._clock.now())
                 self._jobs.save(job)  # fenced: a cancelled job stops here
-                self._metrics.rows(job, "exported", every)
                 if stopping():
                     raise WorkerStopping(job.id)  # storage discards the unfinished file
-        self._metrics.rows(job, "exported", run.rows % every)
+        self._metrics.rows(job, "exported", run.rows - reported)
 
 
 class _Run:

@@ -220,8 +220,8 @@ class ImportPipeline:
               seen: dict[Any, tuple[Any, ...]] | None) -> BatchPlan:
         keys, ids = keys_of(resource, rows)
         by_key, by_id = self._records.lookup(resource, keys, ids)
-        kept = _remembered(resource)
         if seen is not None:  # a dry run writes nothing, so it remembers what it would have
+            kept = _remembered(resource)
             by_key = {**by_key, **{k: Stored(as_stored(resource, dict(zip(kept, seen[k])),
                                                        by_key.get(k)), job.id)
                                    for k in keys if k in seen}}

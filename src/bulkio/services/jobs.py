@@ -25,6 +25,17 @@ from bulkio.services.observing import UNOBSERVED, JobEnds
 UNDATED_URL_TTL = timedelta(hours=1)
 
 
+def download_url(storage: FileStorage, job: Job, now: datetime) -> str | None:
+    """A URL of `job`'s export file valid from `now` until the job's `expires_at` (or for
+    `UNDATED_URL_TTL`); None when the job has no file or the storage gives no URLs (the API
+    serves the file itself)."""
+    if job.result_key is None:
+        return None
+    ends = job.expires_at or now + UNDATED_URL_TTL
+    seconds = max(1, math.ceil((ends - now).total_seconds()))
+    return storage.download_url(job.result_key, seconds)
+
+
 @define
 class JobService:
     """Queries and commands on existing jobs.
@@ -109,9 +120,4 @@ class JobService:
     def download_url(self, job: Job) -> str | None:
         """A URL of the export's file that stays valid until the job's `expires_at` (None when
         the API must serve the file itself)."""
-        if job.result_key is None:
-            return None
-        now = self._clock.now()
-        ends = job.expires_at or now + UNDATED_URL_TTL
-        seconds = max(1, math.ceil((ends - now).total_seconds()))
-        return self._storage.download_url(job.result_key, seconds)
+        return download_url(self._storage, job, self._clock.now())

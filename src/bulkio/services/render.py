@@ -7,11 +7,12 @@ them and webhooks POST them (`as_json`). Field names are the product contract's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
 
+from bulkio.formats.values import utc_text
 from bulkio.domain.jobs import Job, JobKind, JobStatus, Phase
 from bulkio.domain.rows import ErrorCode, RowError
 from bulkio.domain.webhooks import Delivery
@@ -138,8 +139,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def instant(moment: datetime) -> str:
-    """An instant as ISO 8601 in UTC with a `Z`."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """An instant as ISO 8601 in UTC with a `Z`, as every file bulkio writes shows it."""
+    return utc_text(moment)
 
 
 def row_error(error: RowError) -> RowErrorView:

@@ -137,7 +137,7 @@ class JobSubmitter:
                 upload.job_id, JobKind.IMPORT, request.resource, fmt.value,
                 dry_run=request.dry_run, source=upload.key, source_name=filename,
                 source_size=upload.size, callback_url=request.callback_url or None,
-                delimiter=delimiter_option(request.delimiter)))
+                delimiter=request.delimiter or None))
 
         claim = None if key is None else key.claim("import", request.fingerprinted(),
                                                    upload.sha256)
@@ -173,7 +173,7 @@ class JobSubmitter:
             return self._submit(self._new(job_id, JobKind.IMPORT, resource, fmt, dry_run=dry_run,
                                           source=f"uploads/{job_id}", source_url=url,
                                           callback_url=callback_url,
-                                          delimiter=delimiter_option(delimiter)))
+                                          delimiter=request.delimiter or None))
 
         claim = None if key is None else key.claim("import", request.fingerprinted(fileUrl=url))
         return self._requests.submit(claim, create)

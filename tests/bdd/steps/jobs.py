@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,15 @@ def run_import(bio: Bulkio, path: Path, resource: str, fmt: str | None = None,
                dry_run: bool = False) -> Job:
     return bio.wait(bio.import_file(path, resource=resource, format=fmt, dry_run=dry_run).id,
                     timeout=TIMEOUT)
+
+
+def refused(attempt: Callable[[], object]) -> BulkioError:
+    """The error `attempt` is refused with; fails the step when it is accepted."""
+    try:
+        attempt()
+    except BulkioError as err:
+        return err
+    raise AssertionError("the import was accepted")
 
 
 @when(parsers.re(rf'I import "(?P<name>[^"]+)" as {RESOURCE} in (?P<fmt>\w+) format'), target_fixture="job")
@@ -49,11 +59,7 @@ def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:
 
 @when(parsers.parse('I try to import "{name}" as {resource} in {fmt} format'), target_fixture="refusal")
 def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, fmt: str) -> BulkioError:
-    try:
-        bio.import_file(files[name], resource=resource, format=fmt)
-    except BulkioError as err:
-        return err
-    raise AssertionError("the import was accepted")
+    return refused(lambda: bio.import_file(files[name], resource=resource, format=fmt))
 
 
 @then(parsers.parse('the request is refused because "{reason}"'))
@@ -181,11 +187,7 @@ def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, key: str,
 @when(parsers.re(rf'I try to import "(?P<name>[^"]+)" as {RESOURCE} with the idempotency key '
                  r'"(?P<key>[^"]+)"'), target_fixture="refusal")
 def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, key: str) -> BulkioError:
-    try:
-        bio.import_file(files[name], resource=resource, idempotency_key=key)
-    except BulkioError as err:
-        return err
-    raise AssertionError("the import was accepted")
+    return refused(lambda: bio.import_file(files[name], resource=resource, idempotency_key=key))
 
 
 @then("both imports are the same import job")
@@ -211,11 +213,7 @@ def _(bio: Bulkio, files: dict[str, Path], verb: str, name: str, resource: str,
 
 @when(parsers.re(rf"I try to import {DELIMITED}"), target_fixture="refusal")
 def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str, delimiter: str) -> BulkioError:
-    try:
-        bio.import_file(files[name], resource=resource, delimiter=delimiter)
-    except BulkioError as err:
-        return err
-    raise AssertionError("the import was accepted")
+    return refused(lambda: bio.import_file(files[name], resource=resource, delimiter=delimiter))
 
 
 @then(parsers.parse('the refusal names the field "{field}"'))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
+from dependency_injector import providers
 
+from bulkio.adapters.memory_metrics import MemoryJobMetrics
 from bulkio.domain.errors import (
     EmptySource, InvalidTransition, TooLarge, Unavailable, UnknownResource, UnsupportedFormat,
 )
@@ -267,3 +270,17 @@ def test_a_worker_whose_job_was_taken_over_stops_without_a_retry_when_its_lease_
     assert (taken.status, taken.runs, taken.locked_by) == (JobStatus.PROCESSING, 2,
                                                            "other-worker")
     assert f"job {job.id} was taken over or cancelled; this worker stops" in caplog.text
+
+
+def test_an_export_counts_each_exported_row_once_in_its_metrics_across_heartbeats(world) -> None:
+    world.upload("users", CSV + "".join(f"u{n}@example.com,U{n},reader\n" for n in range(7)))
+    world.settings = attrs.evolve(world.settings, heartbeat_every_rows=3)
+    container, metrics = world.container, MemoryJobMetrics()
+    container.metrics.override(providers.Object(metrics))
+    job = container.submitter().export("users", "csv", {}, ["email"]).job
+
+    container.runner().run(job.id)
+
+    done = world.jobs.get(job.id)
+    assert (done.status, done.counters.exported) == (JobStatus.COMPLETED, 8)
+    assert metrics.value("rows", outcome="exported") == 8

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from bulkio.adapters.sql.failures import headline
 from bulkio.domain.errors import SchemaMissing, Unavailable
 
 if TYPE_CHECKING:
@@ -65,8 +66,7 @@ def check_schema(engine: sa.Engine) -> None:
         with engine.connect() as conn:
             current = _current_heads(conn)
     except sa.exc.DBAPIError as err:
-        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
-        raise Unavailable(f"the database {where} does not answer: {reason}") from err
+        raise Unavailable(f"the database {where} does not answer: {headline(err)}") from err
     if not current:
         raise SchemaMissing(f"the database {where} has no bulkio schema: run `bulkio migrate`")
     if current == script_heads():
