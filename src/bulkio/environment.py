@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bulkio.domain.errors import InvalidSettings
@@ -97,6 +97,23 @@ class Environment(BaseSettings):
     bulkio_max_values: int = Field(100_000, **_POSITIVE)
     bulkio_max_decompressed_bytes: int = Field(16 * 1024**3, **_POSITIVE)
     bulkio_max_gzip_ratio: int = Field(100, **_POSITIVE)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str | None) -> str | None:
+        """A PostgreSQL URL, or SQLite in a file: an in-memory SQLite database lives in one
+        connection, which the API, the worker and an import's read-ahead thread cannot share."""
+        if url is None:
+            return None
+        scheme, _, rest = url.partition("://")
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+            return url
+        if scheme == "sqlite":
+            if rest.startswith("/") and rest.lstrip("/") and rest[1:] != ":memory:":
+                return url
+            raise ValueError("SQLite needs a file (sqlite:///path/to/bulkio.db): an in-memory "
+                             "database cannot be shared by bulkio's threads")
+        raise ValueError("expected a postgresql:// URL (or sqlite:///path for a SQLite file)")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

@@ -159,3 +159,27 @@ def test_input_limits_are_the_documented_defaults_when_unset() -> None:
 def test_a_record_limit_too_small_for_the_value_limit_is_refused_when_read() -> None:
     with pytest.raises(InvalidSettings, match="BULKIO_MAX_RECORD_BYTES"):
         from_env({"BULKIO_MAX_VALUE_CHARS": "1000", "BULKIO_MAX_RECORD_BYTES": "7999"})
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("mysql://u@h/d", "expected a postgresql:// URL"),
+    ("sqlite://", "SQLite needs a file"),
+    ("sqlite:///:memory:", "SQLite needs a file"),
+])
+def test_a_database_url_bulkio_cannot_use_is_a_settings_error_when_read(url: str, reason: str) -> None:
+    with pytest.raises(InvalidSettings, match=reason) as raised:
+        from_env({"DATABASE_URL": url})
+    assert "DATABASE_URL=(hidden)" in str(raised.value)  # it may hold a password: never shown
+
+
+def test_a_sqlite_file_url_is_accepted_when_given() -> None:
+    assert from_env({"DATABASE_URL": "sqlite:////var/lib/bulkio/db.sqlite"}).sql_url == (
+        "sqlite:////var/lib/bulkio/db.sqlite")
+
+
+def test_an_in_memory_sqlite_engine_is_refused_when_asked_for_by_the_library() -> None:
+    from bulkio.adapters.sql import create_engine_for
+
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        with pytest.raises(ValueError, match="SQLite needs a file"):
+            create_engine_for(url)

@@ -10,20 +10,16 @@ import logging
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from typing import Any
 
 import attrs
 from attrs import frozen
 
 from bulkio.domain.errors import SourceUnreadable
 from bulkio.domain.batches import ErrorWithRow, PlannedBatch
-from bulkio.domain.jobs import BatchOutcome, Counters, Job
+from bulkio.domain.jobs import BatchOutcome, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
 from bulkio.domain.rows import ErrorCode, MalformedRow, RowError, SourceRow
 from bulkio.domain.upsert import (
-    BatchPlan,
-    Stored,
-    as_stored,
     check_references,
     keys_of,
     plan_batch,
@@ -43,6 +39,7 @@ from bulkio.services.errors import LeaseLost, WorkerStopping
 from bulkio.services.observing import NO_METRICS
 from bulkio.services.read_ahead import read_ahead
 from bulkio.services.settings import JobSettings
+from bulkio.services.unwritten import Unwritten
 from bulkio.services.wrong_shape import wrong_shape
 
 log = logging.getLogger("bulkio.import")
@@ -98,8 +95,26 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
         return Checked(row.number, None, (error,), row.values)
 
 
+@frozen
+class Planned:
+    """A batch planned on the read-ahead thread, ready for the writer: `number` counts the
+    job's batches from 1, `batch` is what the writer commits (its time is set when written),
+    `new_columns` and `guarded` are the warnings it brings (columns first seen; CSV columns
+    holding a `'` before a formula character)."""
+
+    number: int
+    batch: PlannedBatch
+    new_columns: tuple[str, ...]
+    guarded: tuple[str, ...]
+
+
 class ImportPipeline:
-    """Runs one import job that a worker has already claimed."""
+    """Runs one import job that a worker has already claimed.
+
+    Two threads share the work: the read-ahead thread reads, validates, looks up and plans each
+    batch (`Planned`), while the job's own thread commits the batch before it. What the planned
+    but uncommitted batches write is laid over every look-up (`Unwritten`), so a batch is
+    planned as if the ones before it were already stored."""
 
     def __init__(self, jobs: JobRepository, records: RecordStore, batches: BatchWriter,
                  storage: FileStorage, clock: Clock, ids: IdGenerator, settings: JobSettings,
@@ -118,26 +133,30 @@ class ImportPipeline:
         fmt = Format(job.format)
         limits = self._settings.limits
         precheck(lambda: self._storage.open_reader(job.source), fmt, limits)
+        unwritten = Unwritten(resource, job.id, job.dry_run)
         with self._storage.open_reader(job.source) as stream:
             rows = open_rows(stream, fmt, limits, job.delimiter)
-            # Reading and validating run a batch ahead while this thread waits on the database;
-            # `closing` stops the reader before its stream closes, whatever ends the loop.
+            # Reading, validating and planning run a batch ahead while this thread waits on
+            # the database; `closing` stops the reader before its stream closes, whatever ends
+            # the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
-            with closing(read_ahead(self._checked(resource, rows, job.checkpoint, fast))) as batches:
-                self._write_all(job, resource, batches, lease, stopping)
+            checked = self._checked(resource, rows, job.checkpoint, fast)
+            planned = self._planned(job, resource, fmt, checked, unwritten)
+            with closing(read_ahead(planned)) as ahead:
+                self._write_all(job, resource, ahead, unwritten, lease, stopping)
         job.complete(self._clock.now())
         self._jobs.save(job)
 
-    def _write_all(self, job: Job, resource: Resource, batches: Iterator[Batch],
-                   lease: Lease | None, stopping: Callable[[], bool]) -> None:
-        seen: dict[Any, tuple[Any, ...]] | None = {} if job.dry_run else None
-        for batch in batches:
+    def _write_all(self, job: Job, resource: Resource, batches: Iterator[Planned],
+                   unwritten: Unwritten, lease: Lease | None,
+                   stopping: Callable[[], bool]) -> None:
+        for planned in batches:
             started = self._clock.now()
-            self._warn_unknown(job, resource, batch.new_columns)
-            self._warn_guarded(job, batch)
-            before = attrs.evolve(job.counters)
-            self._write(job, resource, batch, seen)
-            self._count(job, before, (self._clock.now() - started).total_seconds())
+            self._warn_unknown(job, resource, planned.new_columns)
+            self._warn_guarded(job, planned.guarded)
+            outcome = self._batches.write(job, attrs.evolve(planned.batch, at=started))
+            unwritten.committed(planned.number)
+            self._count(job, outcome, (self._clock.now() - started).total_seconds())
             if lease is not None:
                 held = lease.renew()
                 self._metrics.lease_renewed(held)
@@ -146,11 +165,10 @@ class ImportPipeline:
             if stopping():
                 raise WorkerStopping(job.id)
 
-    def _count(self, job: Job, before: Counters, seconds: float) -> None:
+    def _count(self, job: Job, outcome: BatchOutcome, seconds: float) -> None:
         """Tell the metrics what the batch just committed did, row outcome by row outcome."""
-        after = job.counters
-        for outcome in ("created", "updated", "skipped", "failed"):
-            self._metrics.rows(job, outcome, getattr(after, outcome) - getattr(before, outcome))
+        for name in ("created", "updated", "skipped", "failed"):
+            self._metrics.rows(job, name, getattr(outcome, name))
         self._metrics.batch_written(job, seconds)
 
     def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
@@ -174,27 +192,38 @@ class ImportPipeline:
         if items:
             yield _batch(resource, items, reader, looked_at, fast)
 
+    def _planned(self, job: Job, resource: Resource, fmt: Format, batches: Iterator[Batch],
+                 unwritten: Unwritten) -> Iterator[Planned]:
+        """Each batch checked against references and the store, and planned (runs ahead)."""
+        for number, batch in enumerate(batches, start=1):
+            # A CSV import keeps a `'` before a formula character as written
+            # (`formats.values.neutralized` adds one on export): the writer says so.
+            guarded = (tuple(sorted(guarded_columns(c.record for c in batch.valid if c.record)))
+                       if fmt is Format.CSV else ())
+            yield Planned(number, self._plan(job, resource, batch, number, unwritten),
+                          batch.new_columns, guarded)
+
     def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
         for column in unknown_columns(resource, columns):
             job.warn(f"unknown column {column!r} was ignored")
 
-    def _warn_guarded(self, job: Job, batch: Batch) -> None:
-        """A CSV import keeps a `'` before a formula character as written (`formats.values.
-        neutralized` adds one on export), and says so once per column."""
-        if job.format != Format.CSV:
-            return
-        for column in sorted(guarded_columns(c.record for c in batch.valid if c.record)):
+    def _warn_guarded(self, job: Job, columns: Sequence[str]) -> None:
+        for column in columns:
             job.warn(f"column {column!r} has values that start with ' before =, +, -, @, tab or "
                      "CR, as CSV exports write formula-like text; they were imported with the ' "
                      "(NDJSON, JSON or keepFormulas exports round-trip exactly)")
 
-    def _write(self, job: Job, resource: Resource, batch: Batch,
-               seen: dict[Any, tuple[Any, ...]] | None) -> None:
+    def _plan(self, job: Job, resource: Resource, batch: Batch, number: int,
+              unwritten: Unwritten) -> PlannedBatch:
         errors, valid = list(batch.errors), list(batch.valid)
         raw_by_row = {c.number: c.raw for c in valid}
         valid, missing = check_references(resource, valid, self._found_references(resource, valid))
         errors.extend((e, raw_by_row.get(e.row)) for e in missing)
-        plan = self._plan(job, resource, valid, seen)
+        keys, ids = keys_of(resource, valid)
+        by_key, by_id = unwritten.lay_over(lambda: self._records.lookup(resource, keys, ids),
+                                           keys, ids)
+        plan = plan_batch(resource, valid, by_key, by_id, job.id, self._ids.new_id)
+        unwritten.add(number, plan.writes, by_key)
         errors.extend((e, raw_by_row.get(e.row)) for e in plan.errors)
         errors.sort(key=lambda pair: pair[0].row)
         errors = [(e.brief(), raw) for e, raw in errors]  # jobs show a preview, reports the row
@@ -203,10 +232,8 @@ class ImportPipeline:
             failed=len({e.row for e, _ in errors}), rows=batch.rows, bytes_read=batch.bytes_read,
         )
         if job.dry_run:  # counted as planned, nothing written
-            self._batches.write(job, PlannedBatch(outcome, self._clock.now(), errors=tuple(errors)))
-            return
-        self._batches.write(job, PlannedBatch(outcome, self._clock.now(), plan.writes,
-                                              tuple(errors), plan.creates))
+            return PlannedBatch(outcome, self._clock.now(), errors=tuple(errors))
+        return PlannedBatch(outcome, self._clock.now(), plan.writes, tuple(errors), plan.creates)
 
     def _found_references(self, resource: Resource, rows: Sequence[Checked]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -216,23 +243,6 @@ class ImportPipeline:
             found[ref.field] = self._records.existing_ids(RESOURCES[ref.resource], wanted)
         return found
 
-    def _plan(self, job: Job, resource: Resource, rows: list[Checked],
-              seen: dict[Any, tuple[Any, ...]] | None) -> BatchPlan:
-        keys, ids = keys_of(resource, rows)
-        by_key, by_id = self._records.lookup(resource, keys, ids)
-        if seen is not None:  # a dry run writes nothing, so it remembers what it would have
-            kept = _remembered(resource)
-            by_key = {**by_key, **{k: Stored(as_stored(resource, dict(zip(kept, seen[k])),
-                                                       by_key.get(k)), job.id)
-                                   for k in keys if k in seen}}
-        plan = plan_batch(resource, rows, by_key, by_id, job.id, self._ids.new_id)
-        if seen is not None:
-            for write in plan.writes:
-                k = write[resource.key]
-                whole = as_stored(resource, write, by_key.get(k))
-                seen[k] = tuple(whole[name] for name in kept)
-        return plan
-
 
 def _check_shape(resource: Resource, reader: RowReader, rows: int) -> bool:
     """True once the columns of the first `rows` rows passed `wrong_shape`."""
@@ -240,13 +250,6 @@ def _check_shape(resource: Resource, reader: RowReader, rows: int) -> bool:
     if reason is not None:
         raise SourceUnreadable(reason)
     return True
-
-
-def _remembered(resource: Resource) -> tuple[str, ...]:
-    """What a dry run keeps of each record it would write, as a tuple under its key: enough to
-    plan a later row of the same key as the import would (its id, and the fields the rules
-    read), little enough for a million keys."""
-    return tuple(dict.fromkeys(("id", *(n for r in resource.rules for n in r.reads))))
 
 
 __all__ = ["ImportPipeline", "check_row"]

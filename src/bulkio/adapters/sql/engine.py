@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
 from bulkio.adapters.sql.tables import metadata
 
@@ -49,14 +48,14 @@ def create_engine_for(url: str) -> sa.Engine:
 
 
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
-    in_memory = url.database in (None, "", ":memory:")
+    if url.database in (None, "", ":memory:"):
+        # It would live in one connection, which the API, the worker and an import's
+        # read-ahead thread would share, each rolling back the others' transactions.
+        raise ValueError("SQLite needs a file (sqlite:///path/to/bulkio.db): an in-memory "
+                         "database cannot be shared by bulkio's threads")
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "json_serializer": _dumps,
                                "hide_parameters": True}
-    if in_memory:
-        # One shared connection, or every thread would see its own empty database.
-        options["poolclass"] = StaticPool
-    else:
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, **options)
 
     @sa.event.listens_for(engine, "connect")

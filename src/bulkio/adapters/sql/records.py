@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -55,7 +56,7 @@ class SqlRecordStore:
         by_key: dict[Any, Stored] = {}
         by_id: dict[str, Stored] = {}
         wanted_keys, wanted_ids = set(keys), set(ids)
-        with database_errors(), self._engine.connect() as conn:
+        with self._key_reads() as conn:
             for key_part, id_part in _paired_chunks(wanted_keys, wanted_ids):
                 wanted = [self._among(table.c[resource.key], key_part)]
                 if id_part:
@@ -73,11 +74,18 @@ class SqlRecordStore:
         """Which of these ids exist."""
         table = records[resource.name]
         found: set[str] = set()
-        with database_errors(), self._engine.connect() as conn:
+        with self._key_reads() as conn:
             for part in chunks(ids):
                 found.update(conn.execute(
                     sa.select(table.c.id).where(self._among(table.c.id, part))).scalars())
         return found
+
+    @contextmanager
+    def _key_reads(self) -> Iterator[sa.Connection]:
+        """The connection of `lookup` and `existing_ids`: reads by unique key, each a handful of
+        index probes."""
+        with database_errors(), self._engine.connect() as conn:
+            yield conn
 
     def _among(self, column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
         """`column IN (values)`: one bound parameter per value, as every database reads it."""
