@@ -181,6 +181,53 @@ def test_postgres_batches_go_through_copy_and_a_staging_table(
     assert stored[7]["title"] == "Tab\there 7\nnext"
 
 
+def test_write_counts_a_batch_of_new_and_stored_keys_when_it_is_large(
+    job_repository: JobRepository, record_store: RecordStore, batch_writer: BatchWriter,
+    new_job: NewJob
+) -> None:
+    first = added(job_repository, new_job())
+    commit(batch_writer, first, [user(f"old{n:03d}@example.com", n, name="Old") for n in range(150)])
+    job = added(job_repository, new_job())
+    new = [user(f"new{n:03d}@example.com", 1000 + n, name="New") for n in range(300)]
+    changed = [user(f"old{n:03d}@example.com", n, name="Changed") for n in range(150)]
+    outcome = BatchOutcome(created=300, updated=150, rows=450)
+
+    written = commit(batch_writer, job, [*changed, *new], [],
+                     creates={w["email"] for w in new}, outcome=outcome)
+
+    assert (written.created, written.updated) == (300, 150)
+    names = {r["email"]: r["name"] for r in record_store.stream(ExportQuery(USERS))}
+    assert len(names) == 450
+    assert {names[w["email"]] for w in new} == {"New"}
+    assert {names[w["email"]] for w in changed} == {"Changed"}
+
+
+def test_postgres_copies_planned_creates_straight_into_the_table(
+    pg_engine: sa.Engine, new_job: NewJob
+) -> None:
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
+    jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
+    batches = PostgresBatchWriter(pg_engine)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    job = added(jobs, new_job())
+    writes = [user(f"u{n:04d}@example.com", n) for n in range(500)]
+    sa.event.listen(pg_engine, "before_cursor_execute", seen)
+    try:
+        written = commit(batches, job, writes, creates={w["email"] for w in writes},
+                         outcome=BatchOutcome(created=500, rows=500))
+    finally:
+        sa.event.remove(pg_engine, "before_cursor_execute", seen)
+
+    assert written.created == 500
+    assert not [s for s in statements if "ON CONFLICT" in s]  # no upsert: COPY alone
+    assert store.count(ExportQuery(USERS)) == 500
+
+
 def test_postgres_write_runs_again_when_it_loses_a_deadlock(
     pg_engine: sa.Engine, new_job: NewJob
 ) -> None:

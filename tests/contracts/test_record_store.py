@@ -69,6 +69,40 @@ def test_existing_ids_returns_only_the_ids_that_exist(
     assert record_store.existing_ids(ARTICLES, {uid(1)}) == set()
 
 
+def test_a_held_store_reads_what_the_store_reads_and_sees_later_commits(
+    job_repository: JobRepository, record_store: RecordStore, batch_writer: BatchWriter,
+    new_job: NewJob
+) -> None:
+    job = added(job_repository, new_job())
+    commit(batch_writer, job, [user("ada@example.com", 1)], [])
+
+    with record_store.held() as held:
+        first = held.lookup(USERS, {"ada@example.com", "bob@example.com"}, {uid(2)})
+        commit(batch_writer, job, [user("bob@example.com", 2)], [])  # while it is held
+        second = held.lookup(USERS, {"ada@example.com", "bob@example.com"}, {uid(2)})
+        ids = held.existing_ids(USERS, {uid(1), uid(2), uid(3)})
+
+    assert (set(first[0]), set(first[1])) == ({"ada@example.com"}, set())
+    assert (set(second[0]), set(second[1])) == ({"ada@example.com", "bob@example.com"}, {uid(2)})
+    assert second == record_store.lookup(USERS, {"ada@example.com", "bob@example.com"}, {uid(2)})
+    assert ids == {uid(1), uid(2)}
+
+
+def test_postgres_key_reads_never_scan_and_leave_pooled_sessions_as_they_were(
+    pg_engine: Any
+) -> None:
+    from bulkio.adapters.sql import PostgresRecordStore
+
+    store = PostgresRecordStore(pg_engine)
+    with store.held() as held, held._key_reads() as conn:  # type: ignore[attr-defined]
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
+    with store._key_reads() as conn:
+        assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
+    for _ in range(3):  # whichever pooled connection comes next: the setting did not stay
+        with pg_engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
+
+
 def article(slug: str, n: int, **fields: Any) -> dict[str, Any]:
     return {"id": uid(100 + n), "slug": slug, "title": f"Title {n}",
             "body": "one two three four five six seven eight nine ten", "author_id": uid(1),

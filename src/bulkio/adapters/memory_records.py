@@ -10,6 +10,7 @@ import copy
 import json
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -225,6 +226,10 @@ class InMemoryRecordStore:
             by_key = {k: self._stored(resource, rows[k]) for k in keys if k in rows}
             by_id = {i: self._stored(resource, rows[key_of[i]]) for i in ids if i in key_of}
         return by_key, by_id
+
+    def held(self) -> AbstractContextManager[InMemoryRecordStore]:
+        """Itself: every read takes the repository's lock, nothing is held (`RecordStore.held`)."""
+        return nullcontext(self)
 
     def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
         """Which of these ids exist."""

@@ -7,6 +7,7 @@ declarations; nothing else in bulkio lists a resource's fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
@@ -85,19 +86,22 @@ class Resource:
     filters: tuple[Filter, ...] = ()
     _by_name: Mapping[str, Field] = field(init=False, repr=False, eq=False)
     _names: tuple[str, ...] = field(init=False, repr=False, eq=False)
+    _defaults: Mapping[str, Any] = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         object.__setattr__(self, "_names", tuple(f.name for f in self.fields))
+        object.__setattr__(self, "_defaults", MappingProxyType({f.name: f.default for f in self.fields}))
 
     @property
     def field_names(self) -> tuple[str, ...]:
         return self._names  # read per row by validation and the stores: built once
 
     @property
-    def defaults(self) -> dict[str, Any]:
-        """Every field at its default: what a new record holds where its row is silent."""
-        return {f.name: f.default for f in self.fields}
+    def defaults(self) -> Mapping[str, Any]:
+        """Every field at its default: what a new record holds where its row is silent
+        (read-only, built once: the plan reads it for every record)."""
+        return self._defaults
 
     def broken_rule(self, record: Mapping[str, Any]) -> Broken | None:
         """The first rule `record` breaks, or None (`record` holds every field the rules read)."""

@@ -7,7 +7,7 @@ which builds no containers, so it is refused before orjson would build it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import ijson
 import orjson
@@ -61,20 +61,25 @@ def _unreadable(number: int, line: bytes, line_number: int, err: Exception) -> M
     return MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
 
 
-def _may_break_limits(line: bytes, limits: ReadLimits) -> bool:
-    """False when the line is too short to hold a value, an object or a nesting over a limit
-    (a character is at least one byte; a key or item needs a comma): the row need not be walked."""
-    if len(line) > limits.max_value:
-        return True
-    containers = line.count(b"{") + line.count(b"[")
-    return containers > limits.max_depth or line.count(b",") + 1 > min(limits.max_columns,
-                                                                       limits.max_values)
+def _walk_when(limits: ReadLimits) -> Callable[[bytes], bool]:
+    """Whether a line may break a limit, with the limits read once for the per-line loop:
+    False when the line is too short to hold a value, an object or a nesting over a limit (a
+    character is at least one byte; a key or item needs a comma), so it need not be walked."""
+    longest, depth, items = limits.max_value, limits.max_depth, min(limits.max_columns,
+                                                                    limits.max_values) - 1
+
+    def may_break(line: bytes) -> bool:
+        count = line.count
+        return (len(line) > longest or count(b"{") + count(b"[") > depth
+                or count(b",") > items)
+
+    return may_break
 
 
 def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
     readline, loads, decode_error = source.data.readline, orjson.loads, orjson.JSONDecodeError
     limits = source.limits
-    limit = limits.max_record
+    limit, may_break = limits.max_record, _walk_when(limits)
     known = set(columns)
     number = line_number = 0
     while line := readline(limit + 1):
@@ -99,7 +104,7 @@ def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)
             continue
-        if _may_break_limits(line, limits) and (shape := shape_problem(value, limits)) is not None:
+        if may_break(line) and (shape := shape_problem(value, limits)) is not None:
             yield MalformedRow(number, shape[0], preview(shape[1] or line), line_number)
             continue
         if not known.issuperset(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from bulkio.domain.queries import ExportQuery
@@ -21,6 +22,11 @@ class RecordStore(Protocol):
 
     def existing_ids(self, resource: Resource, ids: Collection[str]) -> set[str]:
         """Which of these ids exist."""
+
+    def held(self) -> AbstractContextManager[RecordStore]:
+        """This store for one thread's many key reads (`lookup`, `existing_ids`), such as an
+        import's planning thread: a back end may keep one connection for them until the block
+        ends. Same records; the store it gives is never shared between threads."""
 
     def stream(self, query: ExportQuery, batch_size: int = 1000) -> Iterator[Record]:
         """Matching records in key order, read in batches, never all at once."""

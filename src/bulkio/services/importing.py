@@ -134,14 +134,14 @@ class ImportPipeline:
         limits = self._settings.limits
         precheck(lambda: self._storage.open_reader(job.source), fmt, limits)
         unwritten = Unwritten(resource, job.id, job.dry_run)
-        with self._storage.open_reader(job.source) as stream:
+        with self._storage.open_reader(job.source) as stream, self._records.held() as store:
             rows = open_rows(stream, fmt, limits, job.delimiter)
             # Reading, validating and planning run a batch ahead while this thread waits on
-            # the database; `closing` stops the reader before its stream closes, whatever ends
-            # the loop.
+            # the database; `closing` stops the reader before its stream and the planner's
+            # store close, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
             checked = self._checked(resource, rows, job.checkpoint, fast)
-            planned = self._planned(job, resource, fmt, checked, unwritten)
+            planned = self._planned(job, resource, fmt, checked, unwritten, store)
             with closing(read_ahead(planned)) as ahead:
                 self._write_all(job, resource, ahead, unwritten, lease, stopping)
         job.complete(self._clock.now())
@@ -193,14 +193,14 @@ class ImportPipeline:
             yield _batch(resource, items, reader, looked_at, fast)
 
     def _planned(self, job: Job, resource: Resource, fmt: Format, batches: Iterator[Batch],
-                 unwritten: Unwritten) -> Iterator[Planned]:
+                 unwritten: Unwritten, store: RecordStore) -> Iterator[Planned]:
         """Each batch checked against references and the store, and planned (runs ahead)."""
         for number, batch in enumerate(batches, start=1):
             # A CSV import keeps a `'` before a formula character as written
             # (`formats.values.neutralized` adds one on export): the writer says so.
             guarded = (tuple(sorted(guarded_columns(c.record for c in batch.valid if c.record)))
                        if fmt is Format.CSV else ())
-            yield Planned(number, self._plan(job, resource, batch, number, unwritten),
+            yield Planned(number, self._plan(job, resource, batch, number, unwritten, store),
                           batch.new_columns, guarded)
 
     def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
@@ -214,13 +214,14 @@ class ImportPipeline:
                      "(NDJSON, JSON or keepFormulas exports round-trip exactly)")
 
     def _plan(self, job: Job, resource: Resource, batch: Batch, number: int,
-              unwritten: Unwritten) -> PlannedBatch:
+              unwritten: Unwritten, store: RecordStore) -> PlannedBatch:
         errors, valid = list(batch.errors), list(batch.valid)
         raw_by_row = {c.number: c.raw for c in valid}
-        valid, missing = check_references(resource, valid, self._found_references(resource, valid))
+        valid, missing = check_references(resource, valid,
+                                          _found_references(store, resource, valid))
         errors.extend((e, raw_by_row.get(e.row)) for e in missing)
         keys, ids = keys_of(resource, valid)
-        by_key, by_id = unwritten.lay_over(lambda: self._records.lookup(resource, keys, ids),
+        by_key, by_id = unwritten.lay_over(lambda: store.lookup(resource, keys, ids),
                                            keys, ids)
         plan = plan_batch(resource, valid, by_key, by_id, job.id, self._ids.new_id)
         unwritten.add(number, plan.writes, by_key)
@@ -235,13 +236,14 @@ class ImportPipeline:
             return PlannedBatch(outcome, self._clock.now(), errors=tuple(errors))
         return PlannedBatch(outcome, self._clock.now(), plan.writes, tuple(errors), plan.creates)
 
-    def _found_references(self, resource: Resource, rows: Sequence[Checked]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for ref in resource.references:
-            wanted = {r.record[ref.field] for r in rows
-                      if r.record is not None and ref.field in r.record}
-            found[ref.field] = self._records.existing_ids(RESOURCES[ref.resource], wanted)
-        return found
+
+def _found_references(store: RecordStore, resource: Resource,
+                      rows: Sequence[Checked]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for ref in resource.references:
+        wanted = {r.record[ref.field] for r in rows if r.record is not None and ref.field in r.record}
+        found[ref.field] = store.existing_ids(RESOURCES[ref.resource], wanted)
+    return found
 
 
 def _check_shape(resource: Resource, reader: RowReader, rows: int) -> bool:

@@ -46,9 +46,9 @@ class Unwritten:
 
     def __init__(self, resource: Resource, job_id: str, dry_run: bool = False) -> None:
         self._resource, self._job_id, self._dry_run = resource, job_id, dry_run
-        self._fields = remembered(resource) if dry_run else resource.field_names
-        self._id_at = self._fields.index("id")
-        self._by_key: dict[Any, tuple[int, tuple[Any, ...]]] = {}  # key -> (batch, fields)
+        self._fields = remembered(resource)  # what a dry run keeps
+        # key -> (batch, record): the whole record, or a dry run's `remembered` fields in a tuple
+        self._by_key: dict[Any, tuple[int, Any]] = {}
         self._key_of_id: dict[str, tuple[int, Any]] = {}  # id -> (batch, key)
         self._batches: deque[tuple[int, list[Any]]] = deque()  # (batch, keys it wrote)
         self._committed = 0  # batches up to this one are in the store (set by the writer)
@@ -77,22 +77,27 @@ class Unwritten:
 
     def add(self, batch: int, writes: Iterable[Record], found: Mapping[Any, Stored]) -> None:
         """Remember what batch number `batch` writes (`found`: what its plan was made against)."""
-        key, fields, resource = self._resource.key, self._fields, self._resource
-        keys = []
+        key, resource, by_key = self._resource.key, self._resource, self._by_key
+        if self._dry_run:
+            fields = self._fields
+            for write in writes:
+                k = write[key]
+                whole = as_stored(resource, write, found.get(k))
+                by_key[k] = (batch, tuple([whole[name] for name in fields]))
+            return
+        keys, key_of_id = [], self._key_of_id
         for write in writes:
             k = write[key]
             whole = as_stored(resource, write, found.get(k))
-            self._by_key[k] = (batch, tuple(whole[name] for name in fields))
-            if not self._dry_run:
-                self._key_of_id[whole["id"]] = (batch, k)
-                keys.append(k)
-        if not self._dry_run:
-            self._batches.append((batch, keys))
+            by_key[k] = (batch, whole)
+            key_of_id[whole["id"]] = (batch, k)
+            keys.append(k)
+        self._batches.append((batch, keys))
 
     def _stored(self, k: Any, found: Stored | None) -> Stored:
-        record = dict(zip(self._fields, self._by_key[k][1]))
+        record = self._by_key[k][1]
         if self._dry_run:  # only some fields kept: the rest as the store (or the defaults) has them
-            record = as_stored(self._resource, record, found)
+            record = as_stored(self._resource, dict(zip(self._fields, record)), found)
         return Stored(record, self._job_id)
 
     def _forget(self, committed: int) -> None:
@@ -102,7 +107,7 @@ class Unwritten:
                 entry = self._by_key.get(k)
                 if entry is not None and entry[0] == batch:  # not written again since
                     del self._by_key[k]
-                    record_id = entry[1][self._id_at]
+                    record_id = entry[1]["id"]
                     if self._key_of_id.get(record_id, (None,))[0] == batch:
                         del self._key_of_id[record_id]
 

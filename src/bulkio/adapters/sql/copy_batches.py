@@ -1,15 +1,18 @@
-"""Batches of an import committed to PostgreSQL: COPY into a staging table, one
-`INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING` per set of carried fields, the row errors
-by COPY, the job's counters and checkpoint, in one transaction fenced on the job; retried when
-PostgreSQL picks it as a deadlock or serialization victim."""
+"""Batches of an import committed to PostgreSQL in one transaction fenced on the job: the keys
+the plan found new copied straight into the table, the others COPYed into a staging table and
+written by one `INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING` per set of carried fields,
+the row errors by COPY, the job's counters and checkpoint; retried when PostgreSQL picks it as a
+deadlock or serialization victim, and written again through the upsert alone when a key planned
+new turns out stored by another job."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -54,6 +57,14 @@ def _staging(conn: sa.Connection, resource: Resource) -> str:
     return stage
 
 
+def _copy_in(conn: sa.Connection, table: str, names: Sequence[str], rows: Iterable[tuple]) -> None:
+    """`rows` (values in `names` order) into `table` by COPY, in the connection's transaction."""
+    with conn.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table}" ({_quoted(names)}) FROM STDIN') as copy:
+        for values in rows:
+            copy.write_row(values)
+
+
 class PostgresBatchWriter(SqlBatchWriter):
     """`BatchWriter` for PostgreSQL: batches of `copy_threshold` rows or more go in by COPY."""
 
@@ -65,10 +76,17 @@ class PostgresBatchWriter(SqlBatchWriter):
 
     def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
         """Upsert, append errors and save the counted job in one transaction; retried on
-        deadlock (`BatchWriter.write`)."""
+        deadlock (`BatchWriter.write`).
+
+        The keys the plan found new are copied straight into the table, without staging or
+        upsert: nothing can conflict with them unless another job stored one of them since the
+        look-up. Then PostgreSQL refuses the COPY (unique violation), the transaction rolls
+        back, and the batch is written again with every row through the staging upsert, which
+        counts such a key as an update (`PlannedBatch.settled`)."""
         resource = RESOURCES[job.resource]
         rows = one_per_key(resource, batch.writes)
         saved = batch.recorded_on(job, 0)
+        creates = batch.creates
         with database_errors():
             for attempt in range(ATTEMPTS):
                 try:
@@ -76,7 +94,7 @@ class PostgresBatchWriter(SqlBatchWriter):
                         write_fenced(conn, saved)
                         if len(rows) >= self._copy_threshold:
                             # Keys are never deleted: every key inserted was planned new.
-                            inserted = self._copy_upsert(conn, resource, saved, rows)
+                            inserted = self._copy_upsert(conn, resource, saved, rows, creates)
                             found = max(0, len(batch.creates) - inserted)
                         else:
                             found = len(batch.creates - self._returning_upsert(
@@ -84,6 +102,11 @@ class PostgresBatchWriter(SqlBatchWriter):
                         settle(conn, job, batch, found)
                         self._copy_errors(conn, job, batch.errors)
                     break
+                except psycopg.errors.UniqueViolation:
+                    if not creates:
+                        raise
+                    creates = frozenset()  # stored since the look-up: all through the upsert
+                    continue
                 except sa.exc.DBAPIError as err:
                     if sqlstate(err) not in RETRYABLE_SQLSTATES or attempt == ATTEMPTS - 1:
                         raise
@@ -106,27 +129,34 @@ class PostgresBatchWriter(SqlBatchWriter):
         return inserted_keys
 
     def _copy_upsert(self, conn: sa.Connection, resource: Resource, job: Job,
-                     writes: list[Record]) -> int:
-        """COPY into staging, then one INSERT … SELECT per set of carried fields (most batches
-        have one); returns how many keys it inserted, counted by the statement itself."""
+                     writes: list[Record], creates: frozenset[Any]) -> int:
+        """The writes of keys in `creates` copied straight into the table, the others COPYed
+        into staging and upserted by one INSERT … SELECT per set of carried fields (most
+        batches have one); returns how many keys it inserted, counted by the statements."""
         table = records[resource.name]
         names = [*resource.field_names, "created_at", "updated_at", "last_job_id"]  # as record_tuples
+        key = resource.key
+        new = [w for w in writes if w[key] in creates] if creates else []
+        if len(new) >= self._copy_threshold:
+            _copy_in(conn, table.name, names, record_tuples(resource, new, job))
+            writes = [w for w in writes if w[key] not in creates] if len(new) < len(writes) else []
+        else:
+            new = []
+        inserted = len(new)
+        if not writes:
+            return inserted
         stage = _staging(conn, resource)
         staged = sa.table(stage, *(sa.column(name) for name in names))
-        inserted = 0
         for number, (columns, group) in enumerate(by_fields(resource, writes)):
             if number:  # the rows of the group before are written: stage only this group's
                 conn.exec_driver_sql(f'TRUNCATE "{stage}"')
-            with conn.connection.driver_connection.cursor() as cursor, \
-                    cursor.copy(f'COPY "{stage}" ({_quoted(names)}) FROM STDIN') as copy:
-                for values in record_tuples(resource, group, job):
-                    copy.write_row(values)
+            _copy_in(conn, stage, names, record_tuples(resource, group, job))
             # ORDER BY the key: rows get locked in the same order by every concurrent batch.
             insert = postgresql.insert(table).from_select(
-                names, sa.select(*staged.c).order_by(staged.c[resource.key])
+                names, sa.select(*staged.c).order_by(staged.c[key])
             )
             written = insert.on_conflict_do_update(
-                index_elements=[resource.key],
+                index_elements=[key],
                 set_={name: insert.excluded[name] for name in columns},
             ).returning(INSERTED).cte("written")
             inserted += conn.execute(

@@ -45,8 +45,29 @@ def conditions_of(query: ExportQuery) -> list[sa.ColumnElement[bool]]:
 class SqlRecordStore:
     """`RecordStore` on SQLAlchemy Core; works on SQLite and PostgreSQL."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    # A planner setting for key reads (`SET LOCAL …`, or `SET …` on a held connection).
+    KEY_READ_SETTING: str | None = None
+
+    def __init__(self, engine: sa.Engine, held: sa.Connection | None = None) -> None:
         self._engine = engine
+        self._held = held  # the connection of `held()`'s copy
+
+    @contextmanager
+    def held(self) -> Iterator[SqlRecordStore]:
+        """A copy of this store whose key reads (`lookup`, `existing_ids`) share one
+        connection of their own until the block ends (`RecordStore.held`).
+
+        The connection runs in autocommit, so a read is one round trip: no check-out, ping,
+        BEGIN or ROLLBACK around it. It is closed at the end rather than pooled, so the
+        session's settings never reach another caller."""
+        with database_errors(), self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                if self.KEY_READ_SETTING:
+                    conn.exec_driver_sql(f"SET {self.KEY_READ_SETTING}")
+                yield type(self)(self._engine, held=conn)
+            finally:
+                conn.invalidate()
 
     def lookup(
         self, resource: Resource, keys: Collection[Any], ids: Collection[str]
@@ -83,8 +104,14 @@ class SqlRecordStore:
     @contextmanager
     def _key_reads(self) -> Iterator[sa.Connection]:
         """The connection of `lookup` and `existing_ids`: reads by unique key, each a handful of
-        index probes."""
+        index probes (the held one, or a pooled one in a transaction of its own)."""
+        if self._held is not None:
+            with database_errors():
+                yield self._held
+            return
         with database_errors(), self._engine.connect() as conn:
+            if self.KEY_READ_SETTING:
+                conn.exec_driver_sql(f"SET LOCAL {self.KEY_READ_SETTING}")
             yield conn
 
     def _among(self, column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
