@@ -181,6 +181,38 @@ def test_s3_uploads_in_parts_when_file_exceeds_part_size(s3_endpoint: str, s3_bu
     assert "-" not in client.head_object(Bucket=s3_bucket, Key="small.csv")["ETag"]
 
 
+def test_s3_holds_about_two_parts_at_most_while_it_uploads() -> None:
+    import tracemalloc
+
+    class Parts:  # a client that only keeps what it is given
+        def __init__(self) -> None:
+            self.sizes: list[int] = []
+
+        def create_multipart_upload(self, **_: object) -> dict[str, str]:
+            return {"UploadId": "u"}
+
+        def upload_part(self, Body: bytes, **_: object) -> dict[str, str]:  # noqa: N803
+            self.sizes.append(len(Body))
+            return {"ETag": f"e{len(self.sizes)}"}
+
+        def complete_multipart_upload(self, **_: object) -> None:
+            return None
+
+    client = Parts()
+    storage = S3FileStorage("b", "us-east-1", client=client, part_size=MIN_PART_SIZE)
+    tracemalloc.start()
+    try:
+        piece = 64 * 1024  # parts of whole pieces
+        size = storage.put("big.csv", (b"x" * piece for _ in range(3 * MIN_PART_SIZE // piece)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert size == 3 * MIN_PART_SIZE and client.sizes == [MIN_PART_SIZE] * 3
+    # The buffer (one part and a chunk) and the part being sent; a third copy would be 3 parts.
+    assert peak < 2.2 * MIN_PART_SIZE
+
+
 def test_s3_aborts_multipart_upload_when_chunks_fail(s3_endpoint: str, s3_bucket: str) -> None:
     storage = S3FileStorage(s3_bucket, "us-east-1", s3_endpoint, part_size=MIN_PART_SIZE)
 

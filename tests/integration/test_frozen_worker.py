@@ -50,15 +50,18 @@ def test_a_frozen_worker_holds_up_neither_recovery_nor_the_api_when_another_work
     api = cluster.api("api", free_tcp_port, **SETTINGS)
     frozen = cluster.worker("frozen", threads=1,
                             DATABASE_URL=with_application_name(url, "frozen"), **SETTINGS)
-    held = client.import_file(write_users_csv(tmp_path / "a.csv", range(40_000)), "users")
+    # Large enough to be still running when it is frozen, however fast imports get.
+    held = client.import_file(write_users_csv(tmp_path / "a.csv", range(200_000)), "users")
     eventually(lambda: database.job(held.id).locked_by == "frozen", 60, "the first job to start")
+    # Frozen before the second job exists, so only the doomed worker can take that one.
+    freeze_inside_a_batch(frozen, database)
     doomed = cluster.worker("doomed", threads=1, **SETTINGS)
-    other = client.import_file(write_users_csv(tmp_path / "b.csv", range(50_000, 90_000)),
+    other = client.import_file(write_users_csv(tmp_path / "b.csv", range(500_000, 600_000)),
                                "users")
     eventually(lambda: database.job(other.id).checkpoint >= 1000, 60,
                "the second job to make progress", interval=0.02)
+    assert database.job(other.id).locked_by == "doomed"
 
-    freeze_inside_a_batch(frozen, database)
     doomed.send(signal.SIGKILL)
     doomed.process.wait(10)
     rescuer = cluster.worker("rescuer", threads=1, **SETTINGS)
@@ -69,7 +72,7 @@ def test_a_frozen_worker_holds_up_neither_recovery_nor_the_api_when_another_work
     done = eventually(lambda: (j := database.job(other.id)).is_terminal and j, 120,
                       "the recovered job to end")
     assert done.status is JobStatus.COMPLETED, done.failure
-    assert (done.counters.processed, done.counters.created) == (40_000, 40_000)
+    assert (done.counters.processed, done.counters.created) == (100_000, 100_000)
     # Every sweep meets the frozen job's row lock, skips it and says so (the sweeps go on every
     # SWEEP_MS while the worker stays frozen; on a loaded machine the first may come late).
     eventually(lambda: "is locked by a transaction that does not end" in rescuer.log() + api.log(),

@@ -75,7 +75,7 @@ class S3FileStorage:
                 size += len(chunk)
                 while len(buffer) >= self._part_size:
                     upload = upload or _Upload.start(self._client, self._bucket, key)
-                    upload.add(bytes(buffer[: self._part_size]))
+                    upload.add(_head(buffer, self._part_size))
                     del buffer[: self._part_size]
             if upload is None:
                 self._client.put_object(Bucket=self._bucket, Key=key, Body=bytes(buffer))
@@ -150,6 +150,13 @@ class S3FileStorage:
                 raise Unavailable(f"cannot create S3 bucket {self._bucket!r}: {_reason(err)}") from err
         except BotoCoreError as err:
             raise Unavailable(f"cannot create S3 bucket {self._bucket!r}: {_reason(err)}") from err
+
+
+def _head(buffer: bytearray, size: int) -> bytes:
+    """The first `size` bytes of `buffer`, copied once (a slice of a bytearray would copy them
+    twice: one part more in memory at the peak of every upload)."""
+    with memoryview(buffer) as view:
+        return bytes(view[:size])
 
 
 class _Upload:
