@@ -527,6 +527,10 @@ def test_deliveries_read_back_oldest_first_per_job_when_recorded(
     job_repository.add_delivery(first)
     job_repository.add_delivery(Delivery(other.id, 1, T0, status_code=500))
 
-    assert job_repository.deliveries(one.id) == [first, second]
-    assert [d.status_code for d in job_repository.deliveries(other.id)] == [500]
-    assert job_repository.deliveries(new_job().id) == []
+    silent = new_job()
+    found = job_repository.deliveries([one.id, other.id, silent.id])
+    assert list(found[one.id]) == [first, second]
+    assert [d.status_code for d in found[other.id]] == [500]
+    assert silent.id not in found
+    assert job_repository.deliveries([]) == {}
+    assert list(job_repository.deliveries([one.id])) == [one.id]

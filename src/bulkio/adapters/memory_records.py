@@ -168,10 +168,11 @@ class InMemoryJobRepository:
             self._stored(delivery.job_id)
             self._deliveries.setdefault(delivery.job_id, []).append(delivery)
 
-    def deliveries(self, job_id: str) -> Sequence[Delivery]:
-        """A job's webhook delivery attempts, oldest first."""
+    def deliveries(self, job_ids: Collection[str]) -> Mapping[str, Sequence[Delivery]]:
+        """The webhook delivery attempts of each of these jobs, oldest first."""
         with self.lock:
-            return sorted(self._deliveries.get(job_id, []), key=lambda d: (d.at, d.attempt))
+            return {job_id: sorted(self._deliveries[job_id], key=lambda d: (d.at, d.attempt))
+                    for job_id in set(job_ids) if self._deliveries.get(job_id)}
 
 
 def _position(job: Job) -> tuple[Any, str]:

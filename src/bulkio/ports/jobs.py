@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -89,5 +89,6 @@ class JobRepository(Protocol):
     def add_delivery(self, delivery: Delivery) -> None:
         """Record one webhook delivery attempt of a job."""
 
-    def deliveries(self, job_id: str) -> Sequence[Delivery]:
-        """A job's webhook delivery attempts, oldest first."""
+    def deliveries(self, job_ids: Collection[str]) -> Mapping[str, Sequence[Delivery]]:
+        """The webhook delivery attempts of each of these jobs, oldest first, in one read (a
+        listing shows a page of jobs); a job without any is left out."""

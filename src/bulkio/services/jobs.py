@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
@@ -83,7 +83,13 @@ class JobService:
 
     def deliveries(self, job: Job) -> Sequence[Delivery]:
         """The job's webhook delivery attempts so far (none without a callback URL)."""
-        return self._jobs.deliveries(job.id) if job.callback_url else ()
+        return self.deliveries_of([job]).get(job.id, ())
+
+    def deliveries_of(self, jobs: Sequence[Job]) -> Mapping[str, Sequence[Delivery]]:
+        """The webhook delivery attempts of each job with a callback URL, by job id, read at
+        once (a page of jobs costs one query, not one per job)."""
+        wanted = [job.id for job in jobs if job.callback_url]
+        return self._jobs.deliveries(wanted) if wanted else {}
 
     def _move(self, job_id: str, kind: JobKind | None,
               verb: Callable[[Job, datetime], None]) -> Job:

@@ -284,3 +284,26 @@ def test_an_export_counts_each_exported_row_once_in_its_metrics_across_heartbeat
     done = world.jobs.get(job.id)
     assert (done.status, done.counters.exported) == (JobStatus.COMPLETED, 8)
     assert metrics.value("rows", outcome="exported") == 8
+
+
+def test_a_page_of_jobs_reads_its_webhook_deliveries_at_once(world) -> None:
+    from datetime import datetime, timezone
+
+    from bulkio.domain.webhooks import Delivery
+
+    jobs = [world.upload("users", "email,name,role\na@example.com,A,admin\n") for _ in range(4)]
+    hooked = [attrs.evolve(job, callback_url="https://example.com/hook") for job in jobs[:3]]
+    for job in hooked:
+        world.jobs.save(job)
+        world.jobs.add_delivery(Delivery(job.id, 1, datetime(2026, 1, 1, tzinfo=timezone.utc),
+                                         status_code=200))
+    asked: list[list[str]] = []
+    read = world.jobs.deliveries
+    world.jobs.deliveries = lambda ids: asked.append(sorted(ids)) or read(ids)
+
+    found = world.service.deliveries_of([*hooked, jobs[3]])
+
+    assert asked == [sorted(job.id for job in hooked)]  # one read, and only the hooked jobs
+    assert {job_id: [d.status_code for d in ds] for job_id, ds in found.items()} == {
+        job.id: [200] for job in hooked}
+    assert world.service.deliveries_of([jobs[3]]) == {} and len(asked) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -203,11 +203,18 @@ class SqlJobRepository:
                 job_id=delivery.job_id, attempt=delivery.attempt, at=to_utc(delivery.at),
                 status_code=delivery.status_code, error=delivery.error))
 
-    def deliveries(self, job_id: str) -> Sequence[Delivery]:
-        """A job's webhook delivery attempts, oldest first."""
+    def deliveries(self, job_ids: Collection[str]) -> Mapping[str, Sequence[Delivery]]:
+        """The webhook delivery attempts of each of these jobs, oldest first, in one query."""
         t = webhook_deliveries
-        stmt = sa.select(t).where(t.c.job_id == job_id).order_by(t.c.at, t.c.attempt, t.c.id)
+        found: dict[str, list[Delivery]] = {}
+        if not job_ids:
+            return found
+        stmt = (sa.select(t).where(t.c.job_id.in_(list(set(job_ids))))
+                .order_by(t.c.job_id, t.c.at, t.c.attempt, t.c.id))
         with database_errors(), self._engine.connect() as conn:
             rows = conn.execute(stmt).mappings().all()
-        return [Delivery(job_id=r["job_id"], attempt=r["attempt"], at=from_db_time(r["at"]),
-                         status_code=r["status_code"], error=r["error"]) for r in rows]
+        for r in rows:
+            found.setdefault(r["job_id"], []).append(Delivery(
+                job_id=r["job_id"], attempt=r["attempt"], at=from_db_time(r["at"]),
+                status_code=r["status_code"], error=r["error"]))
+        return found

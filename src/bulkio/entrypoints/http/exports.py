@@ -30,7 +30,7 @@ from bulkio.entrypoints.http.openapi import (
     problems,
 )
 from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted, job_filter
-from bulkio.entrypoints.http.presenting import page, parse_id, present_export
+from bulkio.entrypoints.http.presenting import page, parse_id, present_export, present_page
 from bulkio.entrypoints.http.problems import invalid
 from bulkio.entrypoints.http.streaming import file_chunks, in_thread, media_type
 from bulkio.entrypoints.http.uploads import flag
@@ -78,7 +78,7 @@ class ExportController(Controller):
          response_description="With `resource`: the records as a CSV, NDJSON or JSON file, "
                               "streamed. Without: a page of export jobs.")
     def stream_or_list(self, request: Request[Any, Any, Any], streamer: Streamer, jobs: Jobs,
-                       clock: Clocks, settings: Config) -> Response[ExportJobPage]:
+                       clock: Clocks) -> Response[ExportJobPage]:
         """Stream matching records as a download (`resource`, `format`, `fields` and the
         resource's filters, e.g. `status`, `createdAfter`, `authorId`); without `resource`,
         list export jobs like GET /imports."""
@@ -87,7 +87,7 @@ class ExportController(Controller):
             listing = job_filter(JobKind.EXPORT, query)
             found, cursor = page(jobs.list(listing), listing)
             return Response(ExportJobPage(
-                [present_export(j, request, jobs, clock, settings) for j in found], cursor))
+                present_page(found, request, jobs, clock), cursor))
         resource, fields = query.get("resource") or "", _fields(query.get("fields"))
         filters = {name: query.get(name) for name in query if name not in CONTROL}
         keep = flag("keepFormulas", query.get("keepFormulas"))
@@ -126,16 +126,16 @@ class ExportController(Controller):
             partial(submitter.export, resource, fmt, filters, fields,
                     key=key_of(request, idempotency_key), callback_url=callback,
                     keep_formulas=keep))
-        shown = present_export(submission.job, request, jobs, clock, settings)
+        shown = present_export(submission.job, request, jobs, clock)
         return accepted(submission, shown, request)
 
     @get("/{job_id:str}", name="export-get", sync_to_thread=True,
          operation_class=documented(), responses=READ_PROBLEMS)
     def get_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                   clock: Clocks, settings: Config) -> ExportJob:
+                   clock: Clocks) -> ExportJob:
         """An export job; once completed, `downloadUrl` fetches its file until `expiresAt`."""
         job = jobs.get(parse_id(job_id), JobKind.EXPORT)
-        return present_export(job, request, jobs, clock, settings)
+        return present_export(job, request, jobs, clock)
 
     @get("/{job_id:str}/download", name="export-download", sync_to_thread=True,
          operation_class=documented(downloads=True),
@@ -154,17 +154,17 @@ class ExportController(Controller):
 
     @post("/{job_id:str}/cancel", **CHANGING)
     def cancel_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ExportJob:
+                      clock: Clocks) -> ExportJob:
         """Cancel a pending or running export (refused once it has ended); DELETE on the job
         does the same."""
         job = jobs.cancel(parse_id(job_id), JobKind.EXPORT)
-        return present_export(job, request, jobs, clock, settings)
+        return present_export(job, request, jobs, clock)
 
     delete_export = delete("/{job_id:str}", **CHANGING)(cancel_export.fn)
 
     @post("/{job_id:str}/resume", **CHANGING)
     def resume_export(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs,
-                      clock: Clocks, settings: Config) -> ExportJob:
+                      clock: Clocks) -> ExportJob:
         """Run a failed export again: it starts again (refused unless it failed)."""
         job = jobs.resume(parse_id(job_id), JobKind.EXPORT)
-        return present_export(job, request, jobs, clock, settings)
+        return present_export(job, request, jobs, clock)

@@ -29,7 +29,7 @@ from bulkio.entrypoints.http.openapi import (
     problems,
 )
 from bulkio.entrypoints.http.presenting import LIST_PARAMETERS, JobId, accepted, job_filter
-from bulkio.entrypoints.http.presenting import page, parse_id, present_import
+from bulkio.entrypoints.http.presenting import page, parse_id, present_import, present_page
 from bulkio.entrypoints.http.streaming import in_thread, media_type, pump
 from bulkio.entrypoints.http.uploads import (
     ImportParams,
@@ -101,17 +101,15 @@ class ImportController(Controller):
 
     @get("/", sync_to_thread=True, operation_class=documented(parameters=LIST_PARAMETERS),
          responses=problems(InvalidRequest))
-    def list_imports(self, request: Request[Any, Any, Any], jobs: Jobs, clock: Clocks,
-                     settings: Config) -> ImportJobPage:
+    def list_imports(self, request: Request[Any, Any, Any], jobs: Jobs, clock: Clocks) -> ImportJobPage:
         """Import jobs, newest first, one page at a time (pass `nextCursor` as `cursor`)."""
         query = job_filter(JobKind.IMPORT, request.query_params)
         found, cursor = page(jobs.list(query), query)
-        return ImportJobPage([present_import(j, jobs, clock) for j in found], cursor)
+        return ImportJobPage(present_page(found, request, jobs, clock), cursor)
 
     @get("/{job_id:str}", name="import-get", sync_to_thread=True,
          operation_class=documented(), responses=READ_PROBLEMS)
-    def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks,
-                   settings: Config) -> ImportJob:
+    def get_import(self, request: Request[Any, Any, Any], job_id: JobId, jobs: Jobs, clock: Clocks) -> ImportJob:
         """An import job: status, phase, counters, progress, ETA, metrics and the first errors."""
         job = jobs.get(parse_id(job_id), JobKind.IMPORT)
         return present_import(job, jobs, clock)

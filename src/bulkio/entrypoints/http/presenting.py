@@ -10,10 +10,10 @@ from litestar import Request, Response
 from litestar.openapi.spec import OpenAPIType, Parameter, Schema
 from litestar.params import PathParameter
 
-from bulkio.config import Settings
 from bulkio.domain.errors import FieldProblem, NotFound, blame
 from bulkio.domain.fields import Timestamp
 from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.domain.webhooks import Delivery
 from bulkio.domain.resources import resource_named
 from bulkio.services import render
 from bulkio.entrypoints.http.idempotency import REPLAYED
@@ -36,28 +36,35 @@ def parse_id(raw: str) -> str:
         raise NotFound(f"no job {raw!r}") from None
 
 
-def present_import(job: Job, jobs: JobService, clock: Clock) -> render.ImportJob:
-    """An import job as the API shows it, with its webhook's delivery attempts."""
-    return render.import_job(job, clock.now(), jobs.deliveries(job))
+Deliveries = Mapping[str, Sequence[Delivery]]
+
+
+def present_import(job: Job, jobs: JobService, clock: Clock,
+                   deliveries: Deliveries | None = None) -> render.ImportJob:
+    """An import job as the API shows it, with its webhook's delivery attempts (`deliveries`:
+    a page's, read at once by `present_page`; None: read now)."""
+    shown = jobs.deliveries(job) if deliveries is None else deliveries.get(job.id, ())
+    return render.import_job(job, clock.now(), shown)
 
 
 def present_export(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
-                   settings: Settings) -> render.ExportJob:
+                   deliveries: Deliveries | None = None) -> render.ExportJob:
     """An export job as the API shows it, with a download URL once its file is ready and its
-    webhook's delivery attempts."""
+    webhook's delivery attempts (`deliveries` as `present_import` has them)."""
     download = None
     if job.status is JobStatus.COMPLETED and job.result_key:
         download = jobs.download_url(job) \
             or str(request.url_for(DOWNLOAD_ROUTE, job_id=job.id))
-    return render.export_job(job, clock.now(), download, jobs.deliveries(job))
+    shown = jobs.deliveries(job) if deliveries is None else deliveries.get(job.id, ())
+    return render.export_job(job, clock.now(), download, shown)
 
 
-def present(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
-            settings: Settings) -> render.ImportJob | render.ExportJob:
-    """A job of either kind as the API shows it (the queue view lists both)."""
-    if job.kind is JobKind.IMPORT:
-        return present_import(job, jobs, clock)
-    return present_export(job, request, jobs, clock, settings)
+def present_page(found: Sequence[Job], request: Request[Any, Any, Any], jobs: JobService,
+                 clock: Clock) -> list[render.ImportJob | render.ExportJob]:
+    """Jobs of either kind as the API shows them, their webhook deliveries read in one query."""
+    deliveries = jobs.deliveries_of(found)
+    return [present_import(job, jobs, clock, deliveries) if job.kind is JobKind.IMPORT
+            else present_export(job, request, jobs, clock, deliveries) for job in found]
 
 
 def accepted(submission: Submission, shown: render.ImportJob | render.ExportJob,

@@ -9,9 +9,9 @@ from litestar.datastructures import State
 
 from bulkio.domain.errors import Unavailable
 from bulkio.domain.jobs import JobStatus
-from bulkio.entrypoints.http.dependencies import Clocks, Config, Jobs
+from bulkio.entrypoints.http.dependencies import Clocks, Jobs
 from bulkio.entrypoints.http.openapi import documented, problems
-from bulkio.entrypoints.http.presenting import present
+from bulkio.entrypoints.http.presenting import present_page
 from bulkio.entrypoints.http.views import QueueView, WorkerView
 from bulkio.ports.jobs import JobFilter
 from bulkio.services import render
@@ -24,8 +24,7 @@ class QueueController(Controller):
     tags = ["queue"]
 
     @get("/", sync_to_thread=True, operation_class=documented(), responses=problems(Unavailable))
-    def queue(self, request: Request[Any, Any, Any], state: State, jobs: Jobs, clock: Clocks,
-              settings: Config) -> QueueView:
+    def queue(self, request: Request[Any, Any, Any], state: State, jobs: Jobs, clock: Clocks) -> QueueView:
         """Messages ready, delayed (waiting out a retry) and dead-lettered; the workers seen
         lately with their last heartbeat; the oldest jobs still waiting for a worker."""
         stats = state.container.queue().stats()
@@ -34,5 +33,5 @@ class QueueController(Controller):
             ready=stats.ready, delayed=stats.delayed, deadLettered=stats.dead,
             workers=[WorkerView(name=w.name, lastSeen=render.instant(w.last_seen))
                      for w in stats.workers],
-            waiting=[present(job, request, jobs, clock, settings) for job in reversed(waiting)],
+            waiting=present_page(list(reversed(waiting)), request, jobs, clock),
         )
