@@ -48,3 +48,28 @@ def test_download_url_lasts_until_expires_at_when_the_export_is_on_s3(
     lasts = _seconds_valid(url)
     until_expiry = (job.expires_at - datetime.now(UTC)).total_seconds()
     assert abs(lasts - until_expiry) < 120, (lasts, until_expiry)
+
+
+@pytest.mark.services
+def test_the_download_route_redirects_to_s3_without_reading_the_file_when_the_export_is_on_s3(
+    pg_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str, tmp_path: Path,
+) -> None:
+    import httpx
+    from litestar.testing import TestClient
+
+    from bulkio.entrypoints.http import create_app
+
+    (tmp_path / "users.csv").write_bytes(USERS)
+    with production_bulkio(pg_url, redis_url, s3_endpoint, s3_bucket) as bio:
+        bio.wait(bio.import_file(tmp_path / "users.csv", "users").id, timeout=60)
+        job = bio.wait(bio.export_job("users", "csv").id, timeout=60)
+        storage = bio.container.storage()
+        opened: list[str] = []
+        real_open = storage.open_reader
+        storage.open_reader = lambda key: opened.append(key) or real_open(key)
+        with TestClient(create_app(bio.container)) as client:
+            answer = client.get(f"/v1/exports/{job.id}/download", follow_redirects=False)
+    assert answer.status_code == 307, answer.text
+    assert opened == []  # the API never fetched the object it redirects to
+    served = httpx.get(answer.headers["location"], timeout=30)
+    assert served.status_code == 200 and served.content.startswith(b"id,email,name")

@@ -116,11 +116,18 @@ class JobService:
         columns = list(resource_named(job.resource).field_names)
         return encode_error_report(self._jobs.error_rows(job_id), fmt, columns, keep_formulas)
 
-    def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
-        """The finished export's file."""
+    def finished_export(self, job_id: str) -> Job:
+        """The export job, if its file is ready (`NotFound` otherwise: not an export, not
+        finished, or its file expired); the file itself is not touched."""
         job = self.get(job_id, JobKind.EXPORT, JobRead.STATE)
         if job.status is not JobStatus.COMPLETED or job.result_key is None:
             raise NotFound(f"export {job_id} has no file (it is {job.status})")
+        return job
+
+    def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
+        """The finished export's file (`finished_export`), opened for reading."""
+        job = self.finished_export(job_id)
+        assert job.result_key is not None
         return job, self._storage.open_reader(job.result_key)
 
     def download_url(self, job: Job) -> str | None:

@@ -142,11 +142,11 @@ class ExportController(Controller):
          responses=READ_PROBLEMS, response_description="The export file")
     def download(self, job_id: JobId, jobs: Jobs) -> Stream:
         """The finished export's file (a redirect when storage hands out its own URLs)."""
-        job, stream = jobs.open_result(parse_id(job_id))
+        job = jobs.finished_export(parse_id(job_id))
         url = jobs.download_url(job)
-        if url is not None:
-            stream.close()
+        if url is not None:  # the storage serves it: nothing is read here
             return Redirect(url, status_code=307)  # type: ignore[return-value]
+        job, stream = jobs.open_result(job.id)
         fmt = job.format
         name = f"{job.resource}-{job.id}.{fmt}"
         return Stream(in_thread(file_chunks(stream)), media_type=media_type(fmt),
