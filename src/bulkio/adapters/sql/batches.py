@@ -52,14 +52,17 @@ class SqlBatchWriter:
         )
 
     def _upsert(self, conn: sa.Connection, resource: Resource, job: Job, writes: list[Record]) -> None:
-        table = records[resource.name]
         for columns, group in by_fields(resource, writes):
-            stmt = _INSERTS[conn.dialect.name](table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[resource.key],
-                set_={name: stmt.excluded[name] for name in columns},
-            )
-            conn.execute(stmt, [record_to_row(resource, write, job) for write in group])
+            conn.execute(upsert_statement(conn, resource, columns),
+                         [record_to_row(resource, write, job) for write in group])
+
+
+def upsert_statement(conn: sa.Connection, resource: Resource, columns: Sequence[str]) -> Any:
+    """`INSERT … ON CONFLICT (key) DO UPDATE SET` the `columns` (`updated_columns`) for the
+    connection's dialect: the upsert of every writer that binds its rows as parameters."""
+    stmt = _INSERTS[conn.dialect.name](records[resource.name])
+    return stmt.on_conflict_do_update(
+        index_elements=[resource.key], set_={name: stmt.excluded[name] for name in columns})
 
 
 def settle(conn: sa.Connection, job: Job, batch: PlannedBatch, found: int) -> None:

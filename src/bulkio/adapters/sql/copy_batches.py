@@ -21,6 +21,7 @@ from bulkio.adapters.sql.batches import (
     append_errors,
     by_fields,
     settle,
+    upsert_statement,
 )
 from bulkio.adapters.sql.failures import RETRYABLE_SQLSTATES, database_errors, sqlstate
 from bulkio.adapters.sql.jobs import write_fenced
@@ -119,11 +120,7 @@ class PostgresBatchWriter(SqlBatchWriter):
         table = records[resource.name]
         inserted_keys: set[Any] = set()
         for columns, group in by_fields(resource, writes):
-            stmt = postgresql.insert(table)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[resource.key],
-                set_={name: stmt.excluded[name] for name in columns},
-            ).returning(table.c[resource.key], INSERTED)
+            stmt = upsert_statement(conn, resource, columns).returning(table.c[resource.key], INSERTED)
             result = conn.execute(stmt, [record_to_row(resource, w, job) for w in group])
             inserted_keys.update(key for key, inserted in result if inserted)
         return inserted_keys
