@@ -10,6 +10,7 @@ import attrs
 import pytest
 import sqlalchemy as sa
 import stamina
+from stamina.instrumentation import LoggingOnRetryHook, set_on_retry_hooks
 
 from bulkio.domain.errors import (
     Conflict,
@@ -207,9 +208,14 @@ def test_update_gives_up_with_stale_job_after_a_bounded_number_of_logged_retries
         fresh.cancel(T0)
         return True
 
-    # Testing mode: no waits between tries, and the repository's own bound stays in force.
-    with stamina.set_testing(True, attempts=1000, cap=True), pytest.raises(StaleJob):
-        job_repository.update(job.id, always_overtaken)
+    # Retries are records of the logger "stamina", as `bulkio.entrypoints.logs` sets them up
+    # for a process; testing mode: no waits, and the repository's own bound stays in force.
+    set_on_retry_hooks([LoggingOnRetryHook])
+    try:
+        with stamina.set_testing(True, attempts=1000, cap=True), pytest.raises(StaleJob):
+            job_repository.update(job.id, always_overtaken)
+    finally:
+        set_on_retry_hooks(None)
 
     assert 1 < tries < 1000
     assert job_repository.get(job.id).status is JobStatus.PENDING

@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
+import stamina
+from stamina.instrumentation import set_on_retry_hooks
 from structlog.contextvars import bound_contextvars
 
 from bulkio.config import from_env
@@ -20,6 +24,31 @@ def restore_logging() -> Iterator[None]:
     handlers, level = root.handlers[:], root.level
     yield
     root.handlers, root.level = handlers, level
+    set_on_retry_hooks(None)  # stamina's own defaults again
+
+
+def test_retries_are_lines_of_the_stamina_logger_when_logging_is_configured(
+    restore_logging: None,
+) -> None:
+    out = io.StringIO()
+    configure("json", "info", stream=out)
+    with stamina.set_testing(True, attempts=2):
+        for attempt in stamina.retry_context(on=ValueError, attempts=2):
+            with attempt:
+                if attempt.num == 1:
+                    raise ValueError("once")
+
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["logger"] for line in lines] == ["stamina"]
+
+
+def test_importing_bulkio_leaves_stamina_s_retry_hooks_alone() -> None:
+    probe = ("import stamina.instrumentation as i; before = i.get_on_retry_hooks(); "
+             "import bulkio, bulkio.container, bulkio.adapters.fenced_update; "
+             "assert i.get_on_retry_hooks() == before, (before, i.get_on_retry_hooks())")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_a_stdlib_line_is_one_json_object_with_context_and_extras_when_format_is_json(
@@ -71,3 +100,24 @@ def test_an_unknown_format_or_level_is_refused_when_configuring() -> None:
         configure("xml", "info")
     with pytest.raises(ValueError, match="LOG_LEVEL"):
         configure("json", "chatty")
+
+
+def test_the_cli_writes_a_retry_as_one_warning_on_standard_error(
+    restore_logging: None, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bulkio.entrypoints.cli import terminal_log
+
+    loggers = [logging.getLogger(name) for name in ("bulkio", "stamina")]
+    before = [logger.handlers[:] for logger in loggers]
+    try:
+        terminal_log()
+        with stamina.set_testing(True, attempts=2):
+            for attempt in stamina.retry_context(on=ValueError, attempts=2):
+                with attempt:
+                    if attempt.num == 1:
+                        raise ValueError("once")
+    finally:
+        for logger, handlers in zip(loggers, before, strict=True):
+            logger.handlers = handlers
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("warning: stamina.retry_scheduled")

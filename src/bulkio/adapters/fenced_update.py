@@ -6,11 +6,6 @@ from __future__ import annotations
 from typing import Protocol
 
 import stamina
-from stamina.instrumentation import (
-    LoggingOnRetryHook,
-    PrometheusOnRetryHook,
-    set_on_retry_hooks,
-)
 
 from bulkio.domain.errors import StaleJob
 from bulkio.domain.jobs import Job
@@ -21,10 +16,6 @@ from bulkio.ports.jobs import JobMove, JobRead
 ATTEMPTS = 8
 WAIT_INITIAL_S, WAIT_MAX_S, WAIT_JITTER_S = 0.01, 1.0, 0.05
 
-# With structlog installed stamina would log through it directly; bulkio's one log pipeline
-# takes the standard library's records, so retries stay records of the logger "stamina" (and
-# are counted as `stamina_retries_total` on /metrics).
-set_on_retry_hooks([LoggingOnRetryHook, PrometheusOnRetryHook])
 
 
 class _Readable(Protocol):

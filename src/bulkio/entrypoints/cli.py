@@ -25,6 +25,7 @@ from bulkio.entrypoints.configured import settings
 from bulkio.entrypoints.exits import ExitCode, exit_code, one_line
 from bulkio.entrypoints.following import console, follow, now, summary
 from bulkio.formats import Format
+from bulkio.entrypoints.logs import route_retries
 
 RESOURCE = click.Choice(list(RESOURCES))
 FORMAT = click.Choice([f.value for f in Format])
@@ -296,10 +297,18 @@ def completion(shell: str) -> None:
     click.echo(complete(main, {}, "bulkio", "_BULKIO_COMPLETE").source())
 
 
+def terminal_log() -> None:
+    """bulkio's warnings and stamina's retries as `OneLineLog` lines on standard error: never
+    a line of an export written to standard output."""
+    route_retries()
+    for name in ("bulkio", "stamina"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(handler, OneLineLog) for handler in logger.handlers):
+            logger.addHandler(OneLineLog(logging.WARNING))
+
+
 def _open() -> Bulkio:
-    logger = logging.getLogger("bulkio")
-    if not any(isinstance(handler, OneLineLog) for handler in logger.handlers):
-        logger.addHandler(OneLineLog(logging.WARNING))
+    terminal_log()
     return open_bulkio(settings())  # the same settings as `bulkio serve` and `bulkio worker`
 
 

@@ -20,6 +20,11 @@ from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
 import structlog
+from stamina.instrumentation import (
+    LoggingOnRetryHook,
+    PrometheusOnRetryHook,
+    set_on_retry_hooks,
+)
 
 FORMATS = ("auto", "json", "console")
 # Loggers that configure handlers of their own; theirs are removed so their lines reach ours.
@@ -103,6 +108,16 @@ def configure(fmt: str = "auto", level: str = "info", secrets: Iterable[str] = (
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True
+    route_retries()
+
+
+def route_retries() -> None:
+    """Make stamina's retries records of the standard logger "stamina", counted as
+    `stamina_retries_total` on /metrics, for the whole process. With structlog installed
+    stamina would otherwise log through structlog's own default, which prints to standard
+    output. bulkio's processes call it (`configure`, the CLI); importing bulkio does not, so an
+    application that embeds bulkio keeps its own hooks."""
+    set_on_retry_hooks([LoggingOnRetryHook, PrometheusOnRetryHook])
 
 
 def backends(settings: Any) -> Mapping[str, str]:
