@@ -212,6 +212,8 @@ class InMemoryBatchWriter:
 class InMemoryRecordStore:
     """`RecordStore` in dicts; shares the job repository's lock so a batch is all or nothing."""
 
+    reads_while_writing = True  # a read waits for the lock a batch holds, no more
+
     def __init__(self, jobs: InMemoryJobRepository) -> None:
         self._jobs = self.jobs = jobs
         # resource -> natural key -> stored row (fields, created_at, updated_at, last_job_id)

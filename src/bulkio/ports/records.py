@@ -13,7 +13,13 @@ from bulkio.domain.validation import Record
 
 
 class RecordStore(Protocol):
-    """Reference look-up and filtered streaming read of records (a `BatchWriter` writes them)."""
+    """Reference look-up and filtered streaming read of records (a `BatchWriter` writes them).
+
+    `reads_while_writing`: whether key reads on another thread stay cheap while a batch is
+    being written; an import then plans each batch on its read-ahead thread, else on the
+    writing thread, right before the write."""
+
+    reads_while_writing: bool
 
     def lookup(
         self, resource: Resource, keys: Collection[Any], ids: Collection[str]

@@ -133,17 +133,22 @@ class ImportPipeline:
         fmt = Format(job.format)
         limits = self._settings.limits
         precheck(lambda: self._storage.open_reader(job.source), fmt, limits)
-        unwritten = Unwritten(resource, job.id, job.dry_run)
         with self._storage.open_reader(job.source) as stream, self._records.held() as store:
+            unwritten = Unwritten(resource, job.id, job.dry_run, ahead=store.reads_while_writing)
             rows = open_rows(stream, fmt, limits, job.delimiter)
-            # Reading, validating and planning run a batch ahead while this thread waits on
-            # the database; `closing` stops the reader before its stream and the planner's
-            # store close, whatever ends the loop.
+            # Reading and validating (and planning, where the store reads cheaply beside a
+            # write) run a batch ahead while this thread waits on the database; `closing` stops
+            # the reader before its stream and the planner's store close, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
             checked = self._checked(resource, rows, job.checkpoint, fast)
-            planned = self._planned(job, resource, fmt, checked, unwritten, store)
-            with closing(read_ahead(planned)) as ahead:
-                self._write_all(job, resource, ahead, unwritten, lease, stopping)
+            if store.reads_while_writing:  # planned on the read-ahead thread too
+                ahead = read_ahead(self._planned(job, resource, fmt, checked, unwritten, store))
+                planned: Iterator[Planned] = ahead
+            else:  # planned here, right before each write
+                ahead = read_ahead(checked)
+                planned = self._planned(job, resource, fmt, ahead, unwritten, store)
+            with closing(ahead):
+                self._write_all(job, resource, planned, unwritten, lease, stopping)
         job.complete(self._clock.now())
         self._jobs.save(job)
 

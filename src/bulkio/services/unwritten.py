@@ -42,10 +42,14 @@ class Unwritten:
     """The records this job's planned batches leave, until the store shows them.
 
     `dry_run`: nothing is ever committed, so every key is kept (its `remembered` fields only)
-    and ids are not tracked, as before planning ran ahead."""
+    and ids are not tracked, as before planning ran ahead. `ahead=False`: each batch is planned
+    only after the one before it committed (on the writing thread), so a real import has
+    nothing to remember."""
 
-    def __init__(self, resource: Resource, job_id: str, dry_run: bool = False) -> None:
+    def __init__(self, resource: Resource, job_id: str, dry_run: bool = False,
+                 ahead: bool = True) -> None:
         self._resource, self._job_id, self._dry_run = resource, job_id, dry_run
+        self._remembers = ahead or dry_run
         self._fields = remembered(resource)  # what a dry run keeps
         # key -> (batch, record): the whole record, or a dry run's `remembered` fields in a tuple
         self._by_key: dict[Any, tuple[int, Any]] = {}
@@ -77,6 +81,8 @@ class Unwritten:
 
     def add(self, batch: int, writes: Iterable[Record], found: Mapping[Any, Stored]) -> None:
         """Remember what batch number `batch` writes (`found`: what its plan was made against)."""
+        if not self._remembers:
+            return
         key, resource, by_key = self._resource.key, self._resource, self._by_key
         if self._dry_run:
             fields = self._fields

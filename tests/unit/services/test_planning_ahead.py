@@ -180,3 +180,36 @@ def test_unwritten_drops_only_what_the_store_showed_before_its_look_up() -> None
 
     by_key, _ = unwritten.lay_over(look_up, ["a@example.com"], [])
     assert by_key["a@example.com"].record["name"] == "A"
+
+
+def test_a_store_that_reads_poorly_beside_a_write_has_each_batch_planned_after_the_last_commit(
+        world, other_world) -> None:
+    events: list[str] = []
+    records, look_up = world.records, world.records.lookup
+    records.reads_while_writing = False  # as SQLite says of itself
+    records.lookup = lambda *args: events.append("look-up") or look_up(*args)
+    inner = InMemoryBatchWriter(records)
+
+    class Logged:
+        def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
+            events.append("write")
+            return inner.write(job, batch)
+
+    world.batches = Logged()
+    text = (HEADER + "a@example.com,A1,admin,true,\n" + "b@example.com,B,reader,true,\n"
+            + "a@example.com,A2,editor,true,\n" + "c@example.com,C,reader,false,\n"
+            + "a@example.com,A3,reader,false,\n")
+    job = world.upload("users", text)
+
+    assert events == ["look-up", "write"] * 3  # never a look-up before the last batch is in
+    assert outcome(job) == outcome(other_world.upload("users", text))
+
+
+def test_unwritten_remembers_nothing_when_batches_are_planned_after_the_last_commit() -> None:
+    writes = [{"email": "a@example.com", "id": ID_X, "name": "A"}]
+    real = Unwritten(USER_RESOURCE, "job-1", ahead=False)
+    real.add(1, writes, {})
+    assert len(real) == 0
+    dry = Unwritten(USER_RESOURCE, "job-1", dry_run=True, ahead=False)
+    dry.add(1, writes, {})  # a dry run commits nothing: it still has to remember
+    assert len(dry) == 1

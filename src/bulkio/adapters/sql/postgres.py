@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,16 +21,51 @@ from bulkio.formats import Format
 from bulkio.formats.writers import Chunks
 
 
+# A look-up of up to 1,000 keys by `= ANY(array)` is at most 1,000 probes of a unique index.
+# Costed on a table that grew since it was last analyzed (during a large import, or where
+# autovacuum is off), PostgreSQL often estimates reading the whole table cheaper, and every batch
+# then scans it: measured at 30 ms a batch at 300,000 users against 0.5 ms by the index.
+# `enable_seqscan` (PostgreSQL's "Planner Method Configuration") turned off for key reads only
+# leaves the index.
+KEY_READ_SETTING = "enable_seqscan = off"
+
+
 class PostgresRecordStore(SqlRecordStore):
     """`RecordStore` for PostgreSQL: array look-ups, exports written by the server."""
 
-    # A look-up of up to 1,000 keys by `= ANY(array)` is at most 1,000 probes of a unique index.
-    # Costed on a table that grew since it was last analyzed (during a large import, or where
-    # autovacuum is off), PostgreSQL often estimates reading the whole table cheaper, and every
-    # batch then scans it: measured at 30 ms a batch at 300,000 users against 0.5 ms by the
-    # index. `enable_seqscan` (PostgreSQL's "Planner Method Configuration") turned off for key
-    # reads only leaves the index.
-    KEY_READ_SETTING = "enable_seqscan = off"
+    reads_while_writing = True  # MVCC: a reader shares the server's buffers with the writer
+
+    def __init__(self, engine: sa.Engine, held: sa.Connection | None = None) -> None:
+        super().__init__(engine)
+        self._held = held  # the connection of `held()`'s copy
+
+    @contextmanager
+    def held(self) -> Iterator[PostgresRecordStore]:
+        """A copy of this store whose key reads (`lookup`, `existing_ids`) share one connection
+        of their own until the block ends (`RecordStore.held`).
+
+        The connection runs in autocommit, so a read is one round trip: no check-out, ping,
+        BEGIN or ROLLBACK around it. It is closed at the end rather than pooled, so its session
+        setting (`_key_reads`) never reaches another caller."""
+        with database_errors(), self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                conn.exec_driver_sql(f"SET {KEY_READ_SETTING}")
+                yield PostgresRecordStore(self._engine, held=conn)
+            finally:
+                conn.invalidate()
+
+    @contextmanager
+    def _key_reads(self) -> Iterator[sa.Connection]:
+        """Key reads on the held connection, or in a transaction of their own, with
+        `KEY_READ_SETTING`."""
+        if self._held is not None:
+            with database_errors():
+                yield self._held
+            return
+        with super()._key_reads() as conn:
+            conn.exec_driver_sql(f"SET LOCAL {KEY_READ_SETTING}")
+            yield conn
 
     def _among(self, column: sa.Column[Any], values: list[Any]) -> sa.ColumnElement[bool]:
         """`column = ANY(:array)`: one parameter, one plan, instead of a thousand-item IN list
