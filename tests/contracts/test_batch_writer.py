@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from datetime import timedelta
 
@@ -151,28 +152,36 @@ def test_write_writes_a_large_batch_in_one_go(
     assert len(job_repository.errors(job.id, limit=1000)) == 200
 
 
-def test_postgres_batches_go_through_copy_and_a_staging_table(
-    pg_engine: sa.Engine, new_job: NewJob
-) -> None:
-    with pg_engine.begin() as conn:
+@contextmanager
+def statements_sent(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SQL statements the engine sends while the block runs (COPY goes by the driver's
+    cursor and is not among them), on tables emptied first."""
+    with engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
-    jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
-    batches = PostgresBatchWriter(pg_engine)
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         statements.append(statement)
 
-    sa.event.listen(pg_engine, "before_cursor_execute", seen)
+    sa.event.listen(engine, "before_cursor_execute", seen)
     try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_postgres_batches_go_through_copy_and_a_staging_table(
+    pg_engine: sa.Engine, new_job: NewJob
+) -> None:
+    jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
+    batches = PostgresBatchWriter(pg_engine)
+    with statements_sent(pg_engine) as statements:
         seed = added(jobs, new_job())
         commit(batches, seed, [user("ada@example.com", 1)])
         job = added(jobs, new_job(resource="articles"))
         tags = ("x,y", 'say "hi"', "{b}", "ünï", "NULL", "", "back\\slash")
         writes = [article(f"post-{n:04d}", n, tags=tags, title=f"Tab\there {n}\nnext") for n in range(2500)]
         commit(batches, job, writes)
-    finally:
-        sa.event.remove(pg_engine, "before_cursor_execute", seen)
 
     assert any("bulkio_stage_articles" in s for s in statements)
     stored = list(store.stream(ExportQuery(ARTICLES), batch_size=500))
@@ -205,23 +214,13 @@ def test_write_counts_a_batch_of_new_and_stored_keys_when_it_is_large(
 def test_postgres_copies_planned_creates_straight_into_the_table(
     pg_engine: sa.Engine, new_job: NewJob
 ) -> None:
-    with pg_engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE users, articles, comments, jobs, job_errors CASCADE")
     jobs, store = SqlJobRepository(pg_engine), PostgresRecordStore(pg_engine)
     batches = PostgresBatchWriter(pg_engine)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        statements.append(statement)
-
-    job = added(jobs, new_job())
     writes = [user(f"u{n:04d}@example.com", n) for n in range(500)]
-    sa.event.listen(pg_engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(pg_engine) as statements:
+        job = added(jobs, new_job())
         written = commit(batches, job, writes, creates={w["email"] for w in writes},
                          outcome=BatchOutcome(created=500, rows=500))
-    finally:
-        sa.event.remove(pg_engine, "before_cursor_execute", seen)
 
     assert written.created == 500
     assert not [s for s in statements if "ON CONFLICT" in s]  # no upsert: COPY alone

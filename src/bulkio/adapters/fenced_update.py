@@ -12,12 +12,10 @@ from bulkio.domain.jobs import Job
 from bulkio.ports.jobs import JobMove, JobRead
 
 # A job changes at most once per committed batch, so a few quick tries win the race; stamina
-# logs each retry (logger "stamina") and re-raises the last `StaleJob` when they run out.
+# re-raises the last `StaleJob` when they run out (its retries are logged as the process set up
+# its logs: `bulkio.entrypoints.logs.route_retries`).
 ATTEMPTS = 8
 WAIT_INITIAL_S, WAIT_MAX_S, WAIT_JITTER_S = 0.01, 1.0, 0.05
-
-
-
 class _Readable(Protocol):
     def get(self, job_id: str, read: JobRead = JobRead.WHOLE) -> Job: ...
 
@@ -34,8 +32,8 @@ def writable(read: JobRead) -> JobRead:
 def update_fenced(jobs: _Readable, job_id: str, move: JobMove, wait: bool = True,
                   read: JobRead = JobRead.WHOLE) -> Job | None:
     """`JobRepository.update` on top of the repository's own `get` and fenced `save`, both of
-    the parts `read` names; `Busy` (the row held by another transaction) is not retried here."""
-    writable(read)
+    the parts `read` names (the save refuses a LISTING read, `writable`); `Busy` (the row held by
+    another transaction) is not retried here."""
     for attempt in stamina.retry_context(
         on=StaleJob, attempts=ATTEMPTS, timeout=None, wait_initial=WAIT_INITIAL_S,
         wait_max=WAIT_MAX_S, wait_jitter=WAIT_JITTER_S,

@@ -24,8 +24,8 @@ from bulkio.services import render
 from bulkio.entrypoints.configured import settings
 from bulkio.entrypoints.exits import ExitCode, exit_code, one_line
 from bulkio.entrypoints.following import console, follow, now, summary
-from bulkio.formats import Format
 from bulkio.entrypoints.logs import route_retries
+from bulkio.formats import Format
 
 RESOURCE = click.Choice(list(RESOURCES))
 FORMAT = click.Choice([f.value for f in Format])

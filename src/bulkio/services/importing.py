@@ -111,10 +111,11 @@ class Planned:
 class ImportPipeline:
     """Runs one import job that a worker has already claimed.
 
-    Two threads share the work: the read-ahead thread reads, validates, looks up and plans each
-    batch (`Planned`), while the job's own thread commits the batch before it. What the planned
-    but uncommitted batches write is laid over every look-up (`Unwritten`), so a batch is
-    planned as if the ones before it were already stored."""
+    Two threads share the work: the read-ahead thread reads and validates each batch, and where
+    the record store reads cheaply beside a write (`RecordStore.reads_while_writing`) it also
+    looks the batch up and plans it (`Planned`), while the job's own thread commits the batch
+    before it. What the planned but uncommitted batches write is laid over every look-up
+    (`Unwritten`), so a batch is planned as if the ones before it were already stored."""
 
     def __init__(self, jobs: JobRepository, records: RecordStore, batches: BatchWriter,
                  storage: FileStorage, clock: Clock, ids: IdGenerator, settings: JobSettings,
@@ -199,7 +200,8 @@ class ImportPipeline:
 
     def _planned(self, job: Job, resource: Resource, fmt: Format, batches: Iterator[Batch],
                  unwritten: Unwritten, store: RecordStore) -> Iterator[Planned]:
-        """Each batch checked against references and the store, and planned (runs ahead)."""
+        """Each batch checked against references and the store, and planned (on whichever
+        thread iterates it)."""
         for number, batch in enumerate(batches, start=1):
             # A CSV import keeps a `'` before a formula character as written
             # (`formats.values.neutralized` adds one on export): the writer says so.

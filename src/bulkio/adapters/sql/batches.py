@@ -57,10 +57,14 @@ class SqlBatchWriter:
                          [record_to_row(resource, write, job) for write in group])
 
 
-def upsert_statement(conn: sa.Connection, resource: Resource, columns: Sequence[str]) -> Any:
+def upsert_statement(conn: sa.Connection, resource: Resource, columns: Sequence[str],
+                     rows_from: tuple[Sequence[str], sa.Select[Any]] | None = None) -> Any:
     """`INSERT … ON CONFLICT (key) DO UPDATE SET` the `columns` (`updated_columns`) for the
-    connection's dialect: the upsert of every writer that binds its rows as parameters."""
+    connection's dialect: of rows bound as parameters, or `rows_from` a SELECT
+    (`(names, select)`, as the PostgreSQL writer reads its staging table)."""
     stmt = _INSERTS[conn.dialect.name](records[resource.name])
+    if rows_from is not None:
+        stmt = stmt.from_select(*rows_from)
     return stmt.on_conflict_do_update(
         index_elements=[resource.key], set_={name: stmt.excluded[name] for name in columns})
 

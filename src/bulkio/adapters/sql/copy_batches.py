@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from bulkio.adapters.sql.batches import (
     SqlBatchWriter,
@@ -149,13 +148,9 @@ class PostgresBatchWriter(SqlBatchWriter):
                 conn.exec_driver_sql(f'TRUNCATE "{stage}"')
             _copy_in(conn, stage, names, record_tuples(resource, group, job))
             # ORDER BY the key: rows get locked in the same order by every concurrent batch.
-            insert = postgresql.insert(table).from_select(
-                names, sa.select(*staged.c).order_by(staged.c[key])
-            )
-            written = insert.on_conflict_do_update(
-                index_elements=[key],
-                set_={name: insert.excluded[name] for name in columns},
-            ).returning(INSERTED).cte("written")
+            from_stage = (names, sa.select(*staged.c).order_by(staged.c[key]))
+            written = upsert_statement(conn, resource, columns, from_stage) \
+                .returning(INSERTED).cte("written")
             inserted += conn.execute(
                 sa.select(sa.func.count()).select_from(written).where(written.c.inserted)
             ).scalar_one()

@@ -43,8 +43,7 @@ def present_import(job: Job, jobs: JobService, clock: Clock,
                    deliveries: Deliveries | None = None) -> render.ImportJob:
     """An import job as the API shows it, with its webhook's delivery attempts (`deliveries`:
     a page's, read at once by `present_page`; None: read now)."""
-    shown = jobs.deliveries(job) if deliveries is None else deliveries.get(job.id, ())
-    return render.import_job(job, clock.now(), shown)
+    return render.import_job(job, clock.now(), _deliveries(job, jobs, deliveries))
 
 
 def present_export(job: Job, request: Request[Any, Any, Any], jobs: JobService, clock: Clock,
@@ -55,8 +54,11 @@ def present_export(job: Job, request: Request[Any, Any, Any], jobs: JobService, 
     if job.status is JobStatus.COMPLETED and job.result_key:
         download = jobs.download_url(job) \
             or str(request.url_for(DOWNLOAD_ROUTE, job_id=job.id))
-    shown = jobs.deliveries(job) if deliveries is None else deliveries.get(job.id, ())
-    return render.export_job(job, clock.now(), download, shown)
+    return render.export_job(job, clock.now(), download, _deliveries(job, jobs, deliveries))
+
+
+def _deliveries(job: Job, jobs: JobService, page: Deliveries | None) -> Sequence[Delivery]:
+    return jobs.deliveries(job) if page is None else page.get(job.id, ())
 
 
 def present_page(found: Sequence[Job], request: Request[Any, Any, Any], jobs: JobService,
