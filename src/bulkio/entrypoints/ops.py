@@ -7,6 +7,7 @@ import click
 from bulkio.container import build
 from bulkio.entrypoints.configured import settings as configured
 from bulkio.entrypoints.logs import start
+from bulkio.entrypoints.memory import return_freed_memory
 
 
 @click.command()
@@ -50,6 +51,7 @@ def worker(threads: int | None, health_port: int | None, health_host: str) -> No
 
     settings = configured()
     start(settings, "worker")
+    return_freed_memory()
     container = build(settings)
     container.init_resources()
     try:

@@ -12,6 +12,7 @@ from bulkio.config import Settings
 from bulkio.container import build
 from bulkio.entrypoints.http.app import create_app
 from bulkio.entrypoints.logs import start
+from bulkio.entrypoints.memory import return_freed_memory
 
 
 def exposure_warning(host: str, settings: Settings) -> str | None:
@@ -36,6 +37,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None,
     Listens on loopback unless `host` says otherwise; warns on standard error and in the log
     when a public address is served without API keys."""
     start(settings.with_(log_level=log_level) if log_level else settings, "serve")
+    return_freed_memory()  # uploads' parts leave the process when freed
     container = build(settings)
     container.engine()  # a missing schema or an unreachable database: one error, before serving
     warning = exposure_warning(host, settings)
