@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bulkio.container import build
+from bulkio.config import Settings
+from bulkio.container import Container, build
 from bulkio.entrypoints.configured import settings as configured
 from bulkio.entrypoints.logs import start
 from bulkio.entrypoints.memory import return_freed_memory
@@ -15,10 +16,12 @@ from bulkio.entrypoints.memory import return_freed_memory
 def migrate(no_storage: bool) -> None:
     """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema), then
     create the storage bucket or folder if missing (`bulkio storage init`)."""
-    where = build(configured()).migrate()
+    settings = configured()
+    container = build(settings)
+    where = container.migrate()
     click.echo(f"database is at the latest schema: {where}", err=True)
     if not no_storage:
-        _prepare_storage()
+        _prepare_storage(settings, container)
 
 
 @click.group()
@@ -29,12 +32,12 @@ def storage() -> None:
 @storage.command("init")
 def storage_init() -> None:
     """Create the S3 bucket (AWS_S3_BUCKET) or the files folder if it does not exist."""
-    _prepare_storage()
-
-
-def _prepare_storage() -> None:
     settings = configured()
-    build(settings).storage().prepare()
+    _prepare_storage(settings, build(settings))
+
+
+def _prepare_storage(settings: Settings, container: Container) -> None:
+    container.storage().prepare()
     where = f"S3 bucket {settings.s3_bucket}" if settings.s3_bucket else str(settings.storage_dir)
     click.echo(f"storage is ready: {where}", err=True)
 
