@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from psycopg import pq
 
 from bulkio.domain.jobs import Job
 from bulkio.domain.queries import ExportQuery
@@ -96,11 +97,22 @@ def test_postgres_key_reads_never_scan_and_leave_pooled_sessions_as_they_were(
     store = PostgresRecordStore(pg_engine)
     with store.held() as held, held._key_reads() as conn:  # type: ignore[attr-defined]
         assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
+        # keys go as a binary array on the held connection
+        assert held_format(conn) == pq.Format.BINARY
     with store._key_reads() as conn:
         assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
     for _ in range(3):  # whichever pooled connection comes next: the setting did not stay
         with pg_engine.connect() as conn:
             assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
+            assert held_format(conn) == pq.Format.TEXT
+
+
+def held_format(conn: Any) -> pq.Format:
+    """How the connection's psycopg adapters send a list parameter (`%s`)."""
+    from psycopg.adapt import PyFormat
+
+    adapters = conn.connection.driver_connection.adapters
+    return adapters.get_dumper(list, PyFormat.AUTO).format
 
 
 def article(slug: str, n: int, **fields: Any) -> dict[str, Any]:

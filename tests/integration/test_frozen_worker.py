@@ -29,15 +29,22 @@ RECOVERY_BOUND_S = (STALE_MS + SWEEP_MS) / 1000 + 10
 
 
 def freeze_inside_a_batch(node: Node, database: Database) -> None:
-    """SIGSTOP the node at a moment its open transaction has written the jobs table."""
-    for _ in range(500):
-        node.send(signal.SIGSTOP)
-        holding = database.scalar(
+    """SIGSTOP the node at a moment its open transaction has written the jobs table.
+
+    The lock is read twice, 0.2 s apart: a COMMIT the node sent just before it stopped still
+    ends its transaction in the server, and a batch caught that way is not frozen inside."""
+    def holding() -> bool:
+        return bool(database.scalar(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE a.application_name = :name AND l.relation = 'jobs'::regclass "
-            "AND l.mode = 'RowExclusiveLock' AND a.backend_xid IS NOT NULL", name=node.name)
-        if holding:
-            return
+            "AND l.mode = 'RowExclusiveLock' AND a.backend_xid IS NOT NULL", name=node.name))
+
+    for _ in range(500):
+        node.send(signal.SIGSTOP)
+        if holding():
+            time.sleep(0.2)
+            if holding():
+                return
         node.send(signal.SIGCONT)
         time.sleep(0.005)
     raise AssertionError(f"{node.name} was never caught inside a batch transaction")
