@@ -130,6 +130,7 @@ class ProductionSet:
         self.namespace = f"bulkio-bench-{uuid.uuid4().hex[:10]}"
         self.children: list[Child] = []
         self.api_url = ""
+        self.env: dict[str, str] = {}
 
     def _start(self, name: str, argv: list[str], env: dict[str, str]) -> Child:
         child = Child(name, argv, env, self.work)
@@ -161,6 +162,7 @@ class ProductionSet:
                    BULKIO_REDIS_NAMESPACE=self.namespace, AWS_S3_BUCKET=bucket,
                    AWS_S3_ENDPOINT=endpoint, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="bench",
                    AWS_SECRET_ACCESS_KEY="bench", **self.settings)
+        self.env = env
         self.worker = self._start("worker", [BULKIO, "worker"], {**env, "BULKIO_WORKER_ID": "bench-worker"})
         self.worker.wait_until(lambda: "consuming queue" in self.worker.log(), "'consuming queue'")
         port = free_port()
@@ -168,6 +170,17 @@ class ProductionSet:
         self.api = self._start("api", [BULKIO, "serve", "--host", "127.0.0.1", "--port", str(port)],
                                {**env, "BULKIO_WORKER_ID": "bench-api"})
         self.api.wait_until(self._answers, "answer on /health/ready")
+
+    def extra_worker(self, name: str) -> Child:
+        """One more `bulkio worker` on the same database, queue and bucket, started and ready;
+        stop it with `stop_worker`."""
+        worker = self._start(name, [BULKIO, "worker"], {**self.env, "BULKIO_WORKER_ID": name})
+        worker.wait_until(lambda: "consuming queue" in worker.log(), "'consuming queue'")
+        return worker
+
+    def stop_worker(self, worker: Child) -> None:
+        worker.stop()
+        self.children.remove(worker)
 
     def _answers(self) -> bool:
         try:
