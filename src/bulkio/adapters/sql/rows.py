@@ -39,9 +39,12 @@ def jsonable(value: Any) -> Any:
 
 
 def to_utc(moment: datetime | None) -> datetime | None:
-    """Aware UTC for writing: SQLite stores the wall time and drops the offset."""
-    if moment is None or moment.tzinfo is None:
+    """Aware UTC for writing (naive means UTC, as `Timestamp.clean` reads it): SQLite stores
+    the wall time and drops the offset; PostgreSQL's binary COPY takes only aware times."""
+    if moment is None:
         return moment
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
