@@ -51,8 +51,9 @@ class Unwritten:
         self._resource, self._job_id, self._dry_run = resource, job_id, dry_run
         self._remembers = ahead or dry_run
         self._fields = remembered(resource)  # what a dry run keeps
-        # key -> (batch, record): the whole record, or a dry run's `remembered` fields in a tuple
-        self._by_key: dict[Any, tuple[int, Any]] = {}
+        # key -> (batch, write, what the write's plan found), merged into the whole record only
+        # when a later batch asks for the key; a dry run's: (batch, its `remembered` fields)
+        self._by_key: dict[Any, tuple[Any, ...]] = {}
         self._key_of_id: dict[str, tuple[int, Any]] = {}  # id -> (batch, key)
         self._batches: deque[tuple[int, list[Any]]] = deque()  # (batch, keys it wrote)
         self._committed = 0  # batches up to this one are in the store (set by the writer)
@@ -92,18 +93,19 @@ class Unwritten:
                 by_key[k] = (batch, tuple([whole[name] for name in fields]))
             return
         keys, key_of_id = [], self._key_of_id
-        for write in writes:
+        for write in writes:  # a planned write always carries its id
             k = write[key]
-            whole = as_stored(resource, write, found.get(k))
-            by_key[k] = (batch, whole)
-            key_of_id[whole["id"]] = (batch, k)
+            by_key[k] = (batch, write, found.get(k))
+            key_of_id[write["id"]] = (batch, k)
             keys.append(k)
         self._batches.append((batch, keys))
 
     def _stored(self, k: Any, found: Stored | None) -> Stored:
-        record = self._by_key[k][1]
+        entry = self._by_key[k]
         if self._dry_run:  # only some fields kept: the rest as the store (or the defaults) has them
-            record = as_stored(self._resource, dict(zip(self._fields, record)), found)
+            record = as_stored(self._resource, dict(zip(self._fields, entry[1])), found)
+        else:
+            record = as_stored(self._resource, entry[1], entry[2])
         return Stored(record, self._job_id)
 
     def _forget(self, committed: int) -> None:
@@ -113,7 +115,7 @@ class Unwritten:
                 entry = self._by_key.get(k)
                 if entry is not None and entry[0] == batch:  # not written again since
                     del self._by_key[k]
-                    record_id = entry[1]["id"]
+                    record_id = entry[1]["id"]  # the write's id
                     if self._key_of_id.get(record_id, (None,))[0] == batch:
                         del self._key_of_id[record_id]
 
