@@ -12,9 +12,10 @@ an S3 endpoint (moto's server, in a child process). For each format (NDJSON, CSV
 - every resource is streamed back with GET /v1/exports?resource=…&format=…;
 - users again, unchanged (every row skipped), then with every name changed (every row updated);
 - with `--split N`, the users file cut into N files of consecutive rows, uploaded as N jobs at
-  once, run first by the one worker process (its JOB_CONCURRENCY threads) and then by N worker
-  processes: the most that splitting one job into N chunks could gain, without the chunks'
-  coordination, against the one-file import of the same run.
+  once, run first by the one worker process (its JOB_CONCURRENCY threads) and then by N
+  one-thread worker processes (the first one paused meanwhile): the most that splitting one job
+  into N chunks could gain, without the chunks' coordination, against the one-file import of the
+  same run.
 
 Beside them, in the same run: raw `COPY … FROM STDIN` of the same rows (a CSV written for COPY,
 into a copy of each table with its columns, defaults and indexes, but no foreign keys) and raw
@@ -254,11 +255,18 @@ class Run:
                           count: int, workers: int) -> None:
         """The file cut into `count` parts, each uploaded as its own job at once, run by
         `workers` worker processes: the upper bound of splitting one job into chunks (no
-        coordination between them), against the one-file import of the same run."""
+        coordination between them), against the one-file import of the same run.
+
+        One process is the production set's worker (its JOB_CONCURRENCY threads run the jobs
+        side by side). Several are as many one-thread workers started for the step, with the
+        production set's worker stopped (SIGSTOP) meanwhile, so each job has a process."""
         assert self.prod is not None
         files = self.parts(resource, fmt, rows, count)
         self.empty_tables()
-        extra = [self.prod.extra_worker(f"bench-worker-{n + 2}") for n in range(workers - 1)]
+        extra = [self.prod.extra_worker(f"bench-worker-{n + 2}", threads=1)
+                 for n in range(workers if workers > 1 else 0)]
+        if extra:
+            self.prod.worker.send(signal.SIGSTOP)
         try:
             for worker in extra:
                 worker.reset_peak()
@@ -281,6 +289,8 @@ class Run:
                 cpu_seconds(w.pid) for w in extra) - extra_cpu, 2)
             extra_peak = max((w.peak_rss_mb() for w in extra), default=None)
         finally:
+            if extra:
+                self.prod.worker.send(signal.SIGCONT)
             for worker in extra:
                 self.prod.stop_worker(worker)
         created = sum(job.get("createdRows") or 0 for job in jobs)
@@ -362,8 +372,8 @@ class Run:
         if self.args.split:
             self.notes.append(
                 f"the lines of the file in {self.args.split} jobs: CPU s is the API's and every "
-                "worker's; worker MB is the first worker's peak, each other worker's is "
-                "`extra_worker_peak_rss_mb` in the JSON")
+                "worker's; worker MB is the production set's worker (paused in the lines of "
+                "several processes, whose own peak is `extra_worker_peak_rss_mb` in the JSON)")
         print(http_report.header(), flush=True)
         for resource in self.args.resources:
             self.copy_in(resource, rows)

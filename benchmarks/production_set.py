@@ -111,6 +111,10 @@ class Child:
                 self.process.wait(timeout)
         self._log.close()
 
+    def send(self, sig: signal.Signals) -> None:
+        """Send `sig` to the child's whole session (SIGSTOP and SIGCONT pause and resume it)."""
+        self._signal(sig)
+
     def _signal(self, sig: signal.Signals) -> None:
         try:
             os.killpg(self.pid, sig)
@@ -171,10 +175,11 @@ class ProductionSet:
                                {**env, "BULKIO_WORKER_ID": "bench-api"})
         self.api.wait_until(self._answers, "answer on /health/ready")
 
-    def extra_worker(self, name: str) -> Child:
-        """One more `bulkio worker` on the same database, queue and bucket, started and ready;
-        stop it with `stop_worker`."""
-        worker = self._start(name, [BULKIO, "worker"], {**self.env, "BULKIO_WORKER_ID": name})
+    def extra_worker(self, name: str, threads: int | None = None) -> Child:
+        """One more `bulkio worker` on the same database, queue and bucket (with `threads` job
+        threads, default JOB_CONCURRENCY), started and ready; stop it with `stop_worker`."""
+        argv = [BULKIO, "worker"] + ([] if threads is None else ["--threads", str(threads)])
+        worker = self._start(name, argv, {**self.env, "BULKIO_WORKER_ID": name})
         worker.wait_until(lambda: "consuming queue" in worker.log(), "'consuming queue'")
         return worker
 
