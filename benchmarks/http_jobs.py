@@ -201,14 +201,9 @@ class Run:
         self.sql("CHECKPOINT")
         load = os.getloadavg()[0]
         started = self._window()
-        with source.open("rb") as body:
-            response = http.post("/v1/imports", files={"file": (source.name, body)},
-                                 data={"resourceType": resource})
+        location = self.upload(http, source, resource)
         uploaded = time.perf_counter() - started[0]
-        if response.status_code != 201:
-            raise BenchmarkFailed(f"POST /v1/imports of {source.name}: {response.status_code} "
-                                  f"{response.text[:2000]}")
-        job = self.poll(http, f"/v1/imports/{response.json()['id']}")
+        job = self.poll(http, location)
         window = self._closed(started)
         want = {"status": "completed", "totalRows": rows, "failedRows": 0,
                 "createdRows": rows if case == "new" else 0,
@@ -230,6 +225,16 @@ class Run:
                     upload_seconds=round(uploaded, 3),
                     job_seconds=round((metrics.get("durationMs") or 0) / 1000, 3),
                     job_rows_per_s=round(metrics.get("rowsPerSecond") or 0), **window)
+
+    def upload(self, http: httpx.Client, source: Path, resource: str) -> str:
+        """POST /v1/imports of `source`; the new job's location."""
+        with source.open("rb") as body:
+            response = http.post("/v1/imports", files={"file": (source.name, body)},
+                                 data={"resourceType": resource})
+        if response.status_code != 201:
+            raise BenchmarkFailed(f"POST /v1/imports of {source.name}: {response.status_code} "
+                                  f"{response.text[:2000]}")
+        return f"/v1/imports/{response.json()['id']}"
 
     def parts(self, resource: str, fmt: str, rows: int, count: int) -> list[Path]:
         """The generated file cut into `count` files of consecutive rows (a CSV part repeats
@@ -274,15 +279,7 @@ class Run:
             load = os.getloadavg()[0]
             started = self._window()
             extra_cpu = sum(cpu_seconds(w.pid) for w in extra)
-            locations = []
-            for path in files:
-                with path.open("rb") as body:
-                    response = http.post("/v1/imports", files={"file": (path.name, body)},
-                                         data={"resourceType": resource})
-                if response.status_code != 201:
-                    raise BenchmarkFailed(f"POST /v1/imports of {path.name}: "
-                                          f"{response.status_code} {response.text[:2000]}")
-                locations.append(f"/v1/imports/{response.json()['id']}")
+            locations = [self.upload(http, path, resource) for path in files]
             jobs = [self.poll(http, location) for location in locations]
             window = self._closed(started)
             window["cpu_seconds"] = round(window["cpu_seconds"] + sum(

@@ -103,19 +103,16 @@ class Child:
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM to the whole session, then SIGKILL."""
         if self.process.poll() is None:
-            self._signal(signal.SIGTERM)
+            self.send(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
+                self.send(signal.SIGKILL)
                 self.process.wait(timeout)
         self._log.close()
 
     def send(self, sig: signal.Signals) -> None:
         """Send `sig` to the child's whole session (SIGSTOP and SIGCONT pause and resume it)."""
-        self._signal(sig)
-
-    def _signal(self, sig: signal.Signals) -> None:
         try:
             os.killpg(self.pid, sig)
         except ProcessLookupError:

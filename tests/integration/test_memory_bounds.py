@@ -71,11 +71,16 @@ INPUTS = [
 ]
 
 
+def _status_mib(node: Node, field: str) -> float:
+    """A size the kernel reports in /proc/<pid>/status (`VmHWM`, `VmRSS`), in MiB."""
+    status = Path(f"/proc/{node.pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith(f"{field}:"))
+    return int(line.split()[1]) / 1024
+
+
 def peak_rss_mb(node: Node) -> float:
     """The process's peak resident set size (VmHWM), in MiB."""
-    status = Path(f"/proc/{node.pid}/status").read_text()
-    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
+    return _status_mib(node, "VmHWM")
 
 
 def _import_each(api: Node) -> list[dict]:
@@ -138,9 +143,7 @@ def test_server_and_worker_survive_hostile_inputs_with_bounded_memory(
 
 def rss_mb(node: Node) -> float:
     """The process's resident set size now (VmRSS), in MiB."""
-    status = Path(f"/proc/{node.pid}/status").read_text()
-    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
+    return _status_mib(node, "VmRSS")
 
 
 # What the API may still hold after three 40 MB uploads, over what it held before the first (the

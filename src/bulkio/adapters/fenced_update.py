@@ -16,6 +16,8 @@ from bulkio.ports.jobs import JobMove, JobRead
 # its logs: `bulkio.entrypoints.logs.route_retries`).
 ATTEMPTS = 8
 WAIT_INITIAL_S, WAIT_MAX_S, WAIT_JITTER_S = 0.01, 1.0, 0.05
+
+
 class _Readable(Protocol):
     def get(self, job_id: str, read: JobRead = JobRead.WHOLE) -> Job: ...
 

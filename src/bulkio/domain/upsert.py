@@ -149,11 +149,7 @@ def as_stored(resource: Resource, record: Mapping[str, Any], stored: Stored | No
 
 
 def _same(record: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    """Whether writing `record` would leave `stored` as it is: every field it carries equal (a
-    field the stored record lacks counts as None). The comparison of the two item views, done
-    in C, settles the usual case, an unchanged row of a re-import."""
-    return record.items() <= stored.items() or \
-        all(value == stored.get(name) for name, value in record.items())
+    return all(value == stored.get(name) for name, value in record.items())
 
 
 def check_references(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from bulkio.config import Settings
 from bulkio.container import Container, build
 from bulkio.entrypoints.configured import settings as configured
 from bulkio.entrypoints.logs import start
@@ -16,12 +15,11 @@ from bulkio.entrypoints.memory import return_freed_memory
 def migrate(no_storage: bool) -> None:
     """Apply the database migrations (PostgreSQL: Alembic; SQLite: create the schema), then
     create the storage bucket or folder if missing (`bulkio storage init`)."""
-    settings = configured()
-    container = build(settings)
+    container = build(configured())
     where = container.migrate()
     click.echo(f"database is at the latest schema: {where}", err=True)
     if not no_storage:
-        _prepare_storage(settings, container)
+        _prepare_storage(container)
 
 
 @click.group()
@@ -32,12 +30,12 @@ def storage() -> None:
 @storage.command("init")
 def storage_init() -> None:
     """Create the S3 bucket (AWS_S3_BUCKET) or the files folder if it does not exist."""
-    settings = configured()
-    _prepare_storage(settings, build(settings))
+    _prepare_storage(build(configured()))
 
 
-def _prepare_storage(settings: Settings, container: Container) -> None:
+def _prepare_storage(container: Container) -> None:
     container.storage().prepare()
+    settings = container.settings()
     where = f"S3 bucket {settings.s3_bucket}" if settings.s3_bucket else str(settings.storage_dir)
     click.echo(f"storage is ready: {where}", err=True)
 

@@ -125,10 +125,14 @@ class JobService:
         return job
 
     def open_result(self, job_id: str) -> tuple[Job, BinaryIO]:
-        """The finished export's file (`finished_export`), opened for reading."""
+        """The finished export (`finished_export`) and its file, opened for reading."""
         job = self.finished_export(job_id)
+        return job, self.export_file(job)
+
+    def export_file(self, job: Job) -> BinaryIO:
+        """The file of an export `finished_export` returned, opened for reading."""
         assert job.result_key is not None
-        return job, self._storage.open_reader(job.result_key)
+        return self._storage.open_reader(job.result_key)
 
     def download_url(self, job: Job) -> str | None:
         """A URL of the export's file that stays valid until the job's `expires_at` (None when

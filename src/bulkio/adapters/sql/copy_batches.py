@@ -1,10 +1,9 @@
 """Batches of an import committed to PostgreSQL in one transaction fenced on the job: the keys
-the plan found new copied straight into the table, the others COPYed into a staging table (both
-by binary COPY, `_copy_in`) and
-written by one `INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING` per set of carried fields,
-the row errors by COPY, the job's counters and checkpoint; retried when PostgreSQL picks it as a
-deadlock or serialization victim, and written again through the upsert alone when a key planned
-new turns out stored by another job."""
+the plan found new copied straight into the table, the others copied into a staging table (both
+by binary COPY, `_copy_in`) and written by one `INSERT … SELECT … ON CONFLICT DO UPDATE …
+RETURNING` per set of carried fields, the row errors by COPY, the job's counters and checkpoint;
+retried when PostgreSQL picks it as a deadlock or serialization victim, and written again
+through the upsert alone when a key planned new turns out stored by another job."""
 
 from __future__ import annotations
 

@@ -146,7 +146,7 @@ class ExportController(Controller):
         url = jobs.download_url(job)
         if url is not None:  # the storage serves it: nothing is read here
             return Redirect(url, status_code=307)  # type: ignore[return-value]
-        job, stream = jobs.open_result(job.id)
+        stream = jobs.export_file(job)
         fmt = job.format
         name = f"{job.resource}-{job.id}.{fmt}"
         return Stream(in_thread(file_chunks(stream)), media_type=media_type(fmt),
