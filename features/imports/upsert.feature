@@ -245,6 +245,20 @@ Feature: Upsert on import
         | 1000 |
         | 1    |
 
+    Scenario: Two imports giving the same ids to other emails, run at once, store each id once
+      Whichever import stores an id first keeps it; the other import's row with that id is a row
+      error, also when it had looked the id up before the first one stored it.
+
+      Given import jobs read 50 rows per batch
+      And a file "a.csv" of 1000 users "a…" holding the ids 1 to 1000
+      And a file "b.csv" of 1000 users "b…" holding the ids 1 to 1000 from last to first
+      When I import "a.csv" and "b.csv" as users at once
+      Then both import jobs are completed
+      And the import jobs together count:
+        | processed | created | updated | failed |
+        | 2000      | 1000    | 0       | 1000   |
+      And 1000 users are stored
+
     Scenario: A user row giving a stored email another id is rejected
       Given these users exist:
         | id                                   | email            | name     | role  |

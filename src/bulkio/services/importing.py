@@ -2,19 +2,27 @@
 
 Each batch commits its records, its row errors, the job's counters and its checkpoint in one
 fenced transaction, so a recovered job resumes exactly after the last committed batch.
+
+A plan is made from a look-up, and another job may commit between the look-up and the write
+something the plan could not foresee (a new key taking an id this batch gives another key).
+The store then refuses the write (`Conflict`); the batch is planned again from a fresh look-up,
+where the row that lost the race is a row error, and written again, at most `REPLANS` times.
+From then on each batch is planned right before its write (see `ImportPipeline`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
+from datetime import datetime
 
 import attrs
 from attrs import frozen
 
-from bulkio.domain.errors import SourceUnreadable
+from bulkio.domain.errors import Conflict, SourceUnreadable, StaleJob
 from bulkio.domain.batches import ErrorWithRow, PlannedBatch
 from bulkio.domain.jobs import BatchOutcome, Job
 from bulkio.domain.resources import RESOURCES, Resource, resource_named
@@ -43,6 +51,11 @@ from bulkio.services.unwritten import Unwritten
 from bulkio.services.wrong_shape import wrong_shape
 
 log = logging.getLogger("bulkio.import")
+
+# Fresh plans of one batch whose write the store refused (`Conflict`) before the job gives up:
+# each follows a look-up made after the write that got in the way, so only jobs that keep
+# taking this batch's ids in the instant between its look-up and its write exhaust them.
+REPLANS = 3
 
 
 def never() -> bool:
@@ -99,11 +112,15 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
 class Planned:
     """A batch planned on the read-ahead thread, ready for the writer: `number` counts the
     job's batches from 1, `batch` is what the writer commits (its time is set when written),
-    `new_columns` and `guarded` are the warnings it brings (columns first seen; CSV columns
-    holding a `'` before a formula character)."""
+    `checked` the rows it comes from, `ahead` whether it was planned on the read-ahead thread
+    (`batch` is None when that thread left the planning to the writer), `new_columns` and
+    `guarded` are the warnings it brings (columns first seen; CSV columns holding a `'` before a
+    formula character)."""
 
     number: int
-    batch: PlannedBatch
+    batch: PlannedBatch | None
+    checked: Batch
+    ahead: bool
     new_columns: tuple[str, ...]
     guarded: tuple[str, ...]
 
@@ -115,7 +132,13 @@ class ImportPipeline:
     the record store reads cheaply beside a write (`RecordStore.reads_while_writing`) it also
     looks the batch up and plans it (`Planned`), while the job's own thread commits the batch
     before it. What the planned but uncommitted batches write is laid over every look-up
-    (`Unwritten`), so a batch is planned as if the ones before it were already stored."""
+    (`Unwritten`), so a batch is planned as if the ones before it were already stored.
+
+    When the store refuses a write because another job got in between (`Conflict`, see the
+    module), the plans made ahead rest on a batch that will now be written otherwise: the
+    batch and every one after it are planned again on the job's own thread, each from a look-up
+    made once the batches before it committed, and the read-ahead thread only reads and
+    validates from then on."""
 
     def __init__(self, jobs: JobRepository, records: RecordStore, batches: BatchWriter,
                  storage: FileStorage, clock: Clock, ids: IdGenerator, settings: JobSettings,
@@ -142,25 +165,30 @@ class ImportPipeline:
             # the reader before its stream and the planner's store close, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
             checked = self._checked(resource, rows, job.checkpoint, fast)
+            serial = threading.Event()  # set: plans made ahead are no longer used
             if store.reads_while_writing:  # planned on the read-ahead thread too
-                ahead = read_ahead(self._planned(job, resource, fmt, checked, unwritten, store))
+                ahead = read_ahead(self._planned(job, resource, fmt, checked, unwritten, store,
+                                                 serial))
                 planned: Iterator[Planned] = ahead
             else:  # planned here, right before each write
                 ahead = read_ahead(checked)
                 planned = self._planned(job, resource, fmt, ahead, unwritten, store)
+                serial.set()
             with closing(ahead):
-                self._write_all(job, resource, planned, unwritten, lease, stopping)
+                self._write_all(job, resource, planned, unwritten, lease, stopping, serial)
         job.complete(self._clock.now())
         self._jobs.save(job)
 
     def _write_all(self, job: Job, resource: Resource, batches: Iterator[Planned],
-                   unwritten: Unwritten, lease: Lease | None,
-                   stopping: Callable[[], bool]) -> None:
+                   unwritten: Unwritten, lease: Lease | None, stopping: Callable[[], bool],
+                   serial: threading.Event) -> None:
         for planned in batches:
             started = self._clock.now()
             self._warn_unknown(job, resource, planned.new_columns)
             self._warn_guarded(job, planned.guarded)
-            outcome = self._batches.write(job, attrs.evolve(planned.batch, at=started))
+            if planned.batch is None or (planned.ahead and serial.is_set()):
+                planned = self._replanned(job, resource, planned)  # ahead: on stale ground
+            outcome = self._write(job, resource, planned, started, serial)
             unwritten.committed(planned.number)
             self._count(job, outcome, (self._clock.now() - started).total_seconds())
             if lease is not None:
@@ -170,6 +198,33 @@ class ImportPipeline:
                     raise LeaseLost(job.id)
             if stopping():
                 raise WorkerStopping(job.id)
+
+    def _write(self, job: Job, resource: Resource, planned: Planned, started: datetime,
+               serial: threading.Event) -> BatchOutcome:
+        """Write the batch; when the store refuses it (`Conflict`), plan it again from a fresh
+        look-up and write that, at most `REPLANS` times, and set `serial`."""
+        for replans in range(REPLANS + 1):
+            assert planned.batch is not None
+            try:
+                return self._batches.write(job, attrs.evolve(planned.batch, at=started))
+            except StaleJob:
+                raise
+            except Conflict as err:
+                if replans == REPLANS:
+                    raise
+                log.warning("job %s: batch %d was refused (%s): another job wrote since its "
+                            "look-up; planned again", job.id, planned.number, type(err).__name__)
+                serial.set()
+                planned = self._replanned(job, resource, planned)
+        raise AssertionError("unreachable")
+
+    def _replanned(self, job: Job, resource: Resource, planned: Planned) -> Planned:
+        """`planned` planned again from a fresh look-up: every batch before it is committed,
+        so the store alone is the truth and nothing unwritten is laid over it. Read through
+        the store itself, not the read-ahead thread's `held` one (never shared by threads)."""
+        nothing = Unwritten(resource, job.id, ahead=False)  # remembers nothing: lays nothing over
+        batch = self._plan(job, resource, planned.checked, planned.number, nothing, self._records)
+        return attrs.evolve(planned, batch=batch, ahead=False)
 
     def _count(self, job: Job, outcome: BatchOutcome, seconds: float) -> None:
         """Tell the metrics what the batch just committed did, row outcome by row outcome."""
@@ -199,16 +254,19 @@ class ImportPipeline:
             yield _batch(resource, items, reader, looked_at, fast)
 
     def _planned(self, job: Job, resource: Resource, fmt: Format, batches: Iterator[Batch],
-                 unwritten: Unwritten, store: RecordStore) -> Iterator[Planned]:
+                 unwritten: Unwritten, store: RecordStore,
+                 serial: threading.Event | None = None) -> Iterator[Planned]:
         """Each batch checked against references and the store, and planned (on whichever
-        thread iterates it)."""
+        thread iterates it). On the read-ahead thread (`serial` given) planning stops once
+        `serial` is set: the writer plans each batch itself from then on."""
         for number, batch in enumerate(batches, start=1):
             # A CSV import keeps a `'` before a formula character as written
             # (`formats.values.neutralized` adds one on export): the writer says so.
             guarded = (tuple(sorted(guarded_columns(c.record for c in batch.valid if c.record)))
                        if fmt is Format.CSV else ())
-            yield Planned(number, self._plan(job, resource, batch, number, unwritten, store),
-                          batch.new_columns, guarded)
+            plan = None if serial is not None and serial.is_set() else \
+                self._plan(job, resource, batch, number, unwritten, store)
+            yield Planned(number, plan, batch, serial is not None, batch.new_columns, guarded)
 
     def _warn_unknown(self, job: Job, resource: Resource, columns: Sequence[str]) -> None:
         for column in unknown_columns(resource, columns):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import unicodedata
+import uuid
 from pathlib import Path
 
 from pytest_bdd import given, parsers
@@ -88,6 +89,17 @@ def _(files: dict[str, Path], files_dir: Path, name: str, bad: int, good: int) -
     lines = ["email,name,role"]
     lines += [f"user{i}-at-example.com,User {i},reader" for i in range(1, bad + 1)]
     lines += [f"user{i}@example.com,User {i},reader" for i in range(bad + 1, bad + good + 1)]
+    save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+@given(parsers.re(r'a file "(?P<name>[^"]+)" of (?P<count>\d+) users "(?P<prefix>\w+)…" holding '
+                  r'the ids 1 to (?P=count)(?P<reverse> from last to first)?'))
+def _(files: dict[str, Path], files_dir: Path, name: str, count: str, prefix: str,
+      reverse: str | None) -> None:
+    numbers = range(1, int(count) + 1)
+    lines = ["email,name,role,id"]
+    lines += [f"{prefix}{n}@example.com,{prefix} {n},reader,{uuid.UUID(int=0x6000 + n)}"
+              for n in (reversed(numbers) if reverse else numbers)]
     save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
 
 

@@ -45,6 +45,25 @@ def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:
     return run_import(bio, files[name], resource)
 
 
+@when(parsers.re(rf'I import "(?P<first>[^"]+)" and "(?P<second>[^"]+)" as {RESOURCE} at once'),
+      target_fixture="jobs")
+def _(bio: Bulkio, files: dict[str, Path], first: str, second: str, resource: str) -> list[Job]:
+    started = [bio.import_file(files[name], resource=resource).id for name in (first, second)]
+    return [bio.wait(job_id, timeout=TIMEOUT) for job_id in started]
+
+
+@then(parsers.parse("both import jobs are {status}"))
+def _(jobs: list[Job], status: str) -> None:
+    assert [j.status for j in jobs] == [JobStatus(status)] * 2, [j.failure for j in jobs]
+
+
+@then("the import jobs together count:")
+def _(jobs: list[Job], datatable: list[list[str]]) -> None:
+    (wanted,) = rows_of(datatable)
+    got = {name: sum(getattr(j.counters, name) for j in jobs) for name in wanted}
+    assert got == {name: int(value) for name, value in wanted.items()}
+
+
 @when(parsers.parse('I import the content of "{name}" without a file name as {resource}'),
       target_fixture="job")
 def _(bio: Bulkio, files: dict[str, Path], name: str, resource: str) -> Job:

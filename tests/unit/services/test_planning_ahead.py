@@ -213,3 +213,64 @@ def test_unwritten_remembers_nothing_when_batches_are_planned_after_the_last_com
     dry = Unwritten(USER_RESOURCE, "job-1", dry_run=True, ahead=False)
     dry.add(1, writes, {})  # a dry run commits nothing: it still has to remember
     assert len(dry) == 1
+
+
+class RivalAfterPlanningAhead(HeldWriter):
+    """`HeldWriter` that, right before the first write (batches 2 and 3 planned by then, on
+    the overlay of batch 1), lets another job store `rival@example.com` with id `ID_X`."""
+
+    def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
+        if not self.lookups_before_write:
+            with self._seen:
+                assert self._seen.wait_for(lambda: self._lookups >= 3, timeout=10)
+            rival = Job(id="rival-job", kind=job.kind, resource="users", format="csv",
+                        created_at=job.created_at, updated_at=job.updated_at)
+            self._world.jobs.add(rival)
+            self._inner.write(rival, PlannedBatch(
+                BatchOutcome(), job.updated_at,
+                ({"email": "rival@example.com", "id": ID_X, "name": "R", "role": "reader",
+                  "active": True},), creates={"rival@example.com"}))
+        return super().write(job, batch)
+
+
+def test_batches_planned_ahead_on_a_write_that_another_job_refused_are_planned_again(
+        world) -> None:
+    # Batch 1 gives ID_X to a@; batch 2 repeats a@ as it was (planned ahead: a skip) and
+    # batch 3 adds ID_Y to c@. The rival takes ID_X before batch 1 is written: a@ loses the
+    # race in both rows, and nothing planned on the overlay of batch 1 survives.
+    text = (HEADER + f"a@example.com,A,admin,true,{ID_X}\n" + "b@example.com,B,reader,true,\n"
+            + f"a@example.com,A,admin,true,{ID_X}\n" + f"c@example.com,C,editor,true,{ID_Y}\n"
+            + "a@example.com,A,admin,true,\n" + "d@example.com,D,reader,true,\n")
+    writer = RivalAfterPlanningAhead(world, batches=3)
+    writer._world = world
+    world.batches = writer
+    job = world.upload("users", text)
+
+    assert writer.lookups_before_write[0] >= 3  # batches 2 and 3 were planned ahead
+    status, counts, errors = outcome(job)
+    assert (status, counts) == (JobStatus.COMPLETED, (4, 0, 0, 2, 6))
+    assert [(row, field, code) for row, field, code, _ in errors] == [
+        (1, "id", ErrorCode.UNIQUE_VIOLATION), (3, "id", ErrorCode.UNIQUE_VIOLATION)]
+    ids = {email: values[0] for email, values in stored(world).items()}
+    assert ids["rival@example.com"] == ID_X and ids["c@example.com"] == ID_Y
+    assert set(ids) == {"rival@example.com", "a@example.com", "b@example.com", "c@example.com",
+                        "d@example.com"}  # row 5 gives a@ no id: it is created with a new one
+
+
+def test_a_batch_the_store_keeps_refusing_fails_the_job_after_a_bounded_number_of_plans(
+        world) -> None:
+    from bulkio.domain.errors import Conflict
+    from bulkio.services.importing import REPLANS
+
+    tries: list[int] = []
+
+    class Refusing:
+        def write(self, job: Job, batch: PlannedBatch) -> BatchOutcome:
+            tries.append(len(batch.writes))
+            raise Conflict("id already belongs to another user")
+
+    world.batches = Refusing()
+    job = world.upload("users", HEADER + "a@example.com,A,admin,true,\n")
+    assert job.status is JobStatus.FAILED
+    assert len(tries) == REPLANS + 1
+    assert stored(world) == {}
