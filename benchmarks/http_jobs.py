@@ -16,6 +16,10 @@ an S3 endpoint (moto's server, in a child process). For each format (NDJSON, CSV
   one-thread worker processes (the first one paused meanwhile): the most that splitting one job
   into N chunks could gain, without the chunks' coordination, against the one-file import of the
   same run.
+- with `--chunks N`, the users file uploaded as one job split into N chunk jobs
+  (`JOB_CHUNK_BYTES` a little over a N-th of the file), run by one and then by N one-thread
+  worker processes (the production set's worker paused meanwhile): one job on many workers,
+  against the one-file import of the same run.
 
 Beside them, in the same run: raw `COPY … FROM STDIN` of the same rows (a CSV written for COPY,
 into a copy of each table with its columns, defaults and indexes, but no foreign keys) and raw
@@ -257,19 +261,25 @@ class Run:
         return paths
 
     def http_split_import(self, http: httpx.Client, resource: str, fmt: str, rows: int,
-                          count: int, workers: int) -> None:
+                          count: int, workers: int, chunks: bool = False) -> None:
         """The file cut into `count` parts, each uploaded as its own job at once, run by
         `workers` worker processes: the upper bound of splitting one job into chunks (no
-        coordination between them), against the one-file import of the same run.
+        coordination between them), against the one-file import of the same run. With
+        `chunks`, the whole file is one job that bulkio splits into `count` chunk jobs.
 
         One process is the production set's worker (its JOB_CONCURRENCY threads run the jobs
         side by side). Several are as many one-thread workers started for the step, with the
-        production set's worker stopped (SIGSTOP) meanwhile, so each job has a process."""
+        production set's worker stopped (SIGSTOP) meanwhile, so each job has a process; chunk
+        jobs always run on such workers, the only ones told to split."""
         assert self.prod is not None
-        files = self.parts(resource, fmt, rows, count)
+        if chunks:
+            files = [self.file(resource, fmt, rows)]
+            split = {"JOB_CHUNK_BYTES": str(files[0].stat().st_size // count + 1)}
+        else:
+            files, split = self.parts(resource, fmt, rows, count), {}
         self.empty_tables()
-        extra = [self.prod.extra_worker(f"bench-worker-{n + 2}", threads=1)
-                 for n in range(workers if workers > 1 else 0)]
+        extra = [self.prod.extra_worker(f"bench-worker-{n + 2}", threads=1, **split)
+                 for n in range(workers if workers > 1 or chunks else 0)]
         if extra:
             self.prod.worker.send(signal.SIGSTOP)
         try:
@@ -295,10 +305,12 @@ class Run:
                 or created != rows or self.count(resource) != rows:
             raise BenchmarkFailed(f"{resource} in {count} parts: {created:,} created of {rows:,}; "
                                   f"jobs {[(j['status'], j.get('failedRows')) for j in jobs]}")
-        self.record(f"HTTP import, the file in {count} jobs at once, {workers} worker "
+        how = f"one job in {count} chunk jobs" if chunks else f"the file in {count} jobs at once"
+        self.record(f"HTTP import, {how}, {workers} worker "
                     f"process{'es' if workers > 1 else ''}: {resource} ({fmt})", resource,
                     "production (HTTP)", fmt, rows, window.pop("seconds_"), "import",
                     load_1m_before=round(load, 2), parts=count, worker_processes=workers,
+                    chunk_jobs=count if chunks else 0,
                     extra_worker_peak_rss_mb=None if extra_peak is None else round(extra_peak, 1),
                     **window)
 
@@ -371,6 +383,12 @@ class Run:
                 f"the lines of the file in {self.args.split} jobs: CPU s is the API's and every "
                 "worker's; worker MB is the production set's worker (paused in the lines of "
                 "several processes, whose own peak is `extra_worker_peak_rss_mb` in the JSON)")
+        if self.args.chunks:
+            self.notes.append(
+                f"one job in {self.args.chunks} chunk jobs: run by one-thread worker processes "
+                "told to split (JOB_CHUNK_BYTES), the production set's worker paused; worker MB "
+                "as for the lines of several jobs; the split pass and each chunk's skip of the "
+                "rows before it are in the time")
         print(http_report.header(), flush=True)
         for resource in self.args.resources:
             self.copy_in(resource, rows)
@@ -402,6 +420,10 @@ class Run:
                 if self.args.split and "users" in self.args.resources:
                     for workers in (1, self.args.split):
                         self.http_split_import(http, "users", fmt, rows, self.args.split, workers)
+                if self.args.chunks and "users" in self.args.resources:
+                    for workers in (1, self.args.chunks):
+                        self.http_split_import(http, "users", fmt, rows, self.args.chunks,
+                                               workers, chunks=True)
             self.prod = None
 
 
@@ -452,6 +474,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--split", type=int, default=0, metavar="N",
                         help="also import the users file cut into N jobs at once, on one worker "
                              "process and on N (the bound of one job on N workers; 0: skip)")
+    parser.add_argument("--chunks", type=int, default=0, metavar="N",
+                        help="also import the users file as one job in N chunk jobs, on one "
+                             "and on N one-thread worker processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each raw COPY (median)")
     parser.add_argument("--batch-size", type=int, default=None,
@@ -474,6 +499,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.error("--rows must be at least 1 and --reference-rows not negative")
     if args.split == 1 or args.split < 0 or args.split > args.rows:
         parser.error("--split must be 0 (skip) or from 2 to --rows")
+    if args.chunks == 1 or args.chunks < 0 or args.chunks > 4096:
+        parser.error("--chunks must be 0 (skip) or from 2 to 4096")
     if unknown := set(args.resources) - set(RESOURCES):
         parser.error(f"unknown resources: {', '.join(sorted(unknown))}")
     if unknown := set(args.formats) - {"ndjson", "csv", "json"}:

@@ -172,11 +172,12 @@ class ProductionSet:
                                {**env, "BULKIO_WORKER_ID": "bench-api"})
         self.api.wait_until(self._answers, "answer on /health/ready")
 
-    def extra_worker(self, name: str, threads: int | None = None) -> Child:
+    def extra_worker(self, name: str, threads: int | None = None, **settings: str) -> Child:
         """One more `bulkio worker` on the same database, queue and bucket (with `threads` job
-        threads, default JOB_CONCURRENCY), started and ready; stop it with `stop_worker`."""
+        threads, default JOB_CONCURRENCY, and these environment `settings`), started and ready;
+        stop it with `stop_worker`."""
         argv = [BULKIO, "worker"] + ([] if threads is None else ["--threads", str(threads)])
-        worker = self._start(name, argv, {**self.env, "BULKIO_WORKER_ID": name})
+        worker = self._start(name, argv, {**self.env, **settings, "BULKIO_WORKER_ID": name})
         worker.wait_until(lambda: "consuming queue" in worker.log(), "'consuming queue'")
         return worker
 

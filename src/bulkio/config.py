@@ -127,6 +127,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     e = read_environment(os.environ if env is None else env)
     jobs = JobSettings(
         batch_size=e.job_batch_size,
+        chunk_bytes=e.job_chunk_bytes,
         max_attempts=e.job_max_attempts,
         stale_after=_ms(e.job_stale_lock_threshold_ms),
         requeue_after=_ms(e.job_stale_threshold_ms),

@@ -31,6 +31,7 @@ from bulkio.services.fetching import SourceFetcher
 from bulkio.services.idempotency import IdempotentRequests
 from bulkio.services.importing import ImportPipeline
 from bulkio.services.jobs import JobService, download_url
+from bulkio.services.chunking import ImportChunks
 from bulkio.services.observing import JobEnds
 from bulkio.services.maintenance import Maintenance
 from bulkio.services.runner import JobRunner
@@ -191,6 +192,7 @@ class Container(containers.DeclarativeContainer):
     Tests build this same container and swap what they need: `container.storage.override(...)`.
     """
 
+    __self__ = providers.Self()
     settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
     job_settings: providers.Callable[JobSettings] = providers.Callable(lambda s: s.jobs, settings)
 
@@ -226,12 +228,17 @@ class Container(containers.DeclarativeContainer):
     )
     notify: providers.Callable[Callable[[Job], None]] = providers.Callable(
         lambda notifier: notifier.notify, webhooks)
-    ends: Shared[JobEnds] = providers.ThreadSafeSingleton(JobEnds, metrics, notify)
-    runner: Shared[JobRunner] = providers.ThreadSafeSingleton(
-        JobRunner, job_repository, lock, clock, imports, exports, source_fetcher, job_settings,
-        ends)
+    # The in-process queue runs jobs with the runner, which queues chunk jobs: the queue finds
+    # the runner through the container, when it first runs a job.
     queue: providers.Resource[JobQueue] = providers.Resource(
-        _queue, settings, broker, runner.provider)
+        _queue, settings, broker, providers.Callable(lambda c: c.runner, __self__))
+    import_chunks: Shared[ImportChunks] = providers.ThreadSafeSingleton(
+        ImportChunks, job_repository, queue, storage, clock, ids, job_settings)
+    ends: Shared[JobEnds] = providers.ThreadSafeSingleton(
+        JobEnds, metrics, notify, providers.Callable(lambda chunks: chunks.settle, import_chunks))
+    runner: Shared[JobRunner] = providers.ThreadSafeSingleton(
+        JobRunner, job_repository, lock, clock, imports, exports, source_fetcher, import_chunks,
+        job_settings, ends)
     idempotency_store: Shared[IdempotencyStore] = providers.ThreadSafeSingleton(
         _idempotency_store, engine)
     idempotent_requests: Shared[IdempotentRequests] = providers.ThreadSafeSingleton(

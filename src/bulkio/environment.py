@@ -67,6 +67,7 @@ class Environment(BaseSettings):
     aws_s3_read_timeout_ms: int = Field(30_000, ge=1, le=600_000)
     job_batch_size: int = Field(1000, ge=1, le=100_000)
     job_concurrency: int = Field(2, ge=1, le=256)
+    job_chunk_bytes: int = Field(0, ge=0)  # 0: an import is never split into chunk jobs
     job_max_attempts: int = Field(5, **_POSITIVE)
     job_stale_lock_threshold_ms: int = Field(600_000, ge=1000)
     job_stale_threshold_ms: int = Field(1_800_000, **_POSITIVE)

@@ -53,11 +53,18 @@ def full_job() -> Job:
         heartbeat_at=datetime(2024, 1, 15, 12, 34, 56, 789000, tzinfo=timezone(timedelta(hours=2))),
         attempts=2, runs=4, suspect=True, alone=True,
         waiting_for="cannot read 'uploads/6f1c.ndjson.gz' from S3: connection refused",
-        waiting_since=T0 + timedelta(minutes=4), checkpoint=1500, resumed_from=1000, started_at=T0 + timedelta(seconds=30),
+        waiting_since=T0 + timedelta(minutes=4), checkpoint=1500, resumed_from=1000,
+        parent_id="9d2e4c1b-0a7f-4e5d-8c3b-2a1f0e9d8c7b", first_row=1001, last_row=2000, chunks=3,
+        started_at=T0 + timedelta(seconds=30),
         run_started_at=T0 + timedelta(minutes=1),
         completed_at=T0 + timedelta(hours=1), result_key="results/6f1c.csv",
         expires_at=T0 + timedelta(days=7),
     )
+
+
+def listable(job: Job) -> Job:
+    """`job` as a job of its own, not a chunk of another (chunks are not listed)."""
+    return attrs.evolve(job, parent_id=None, first_row=None, last_row=None)
 
 
 def test_full_job_sets_every_attribute_so_new_ones_cannot_be_forgotten() -> None:
@@ -495,7 +502,7 @@ def test_update_for_state_moves_the_job_and_keeps_its_inline_errors_and_warnings
 def test_list_reads_each_job_with_its_first_inline_error_and_warning_only(
     job_repository: JobRepository, new_job: NewJob,
 ) -> None:
-    job, bare = full_job(), new_job(created_at=T0 + timedelta(days=1))
+    job, bare = listable(full_job()), new_job(created_at=T0 + timedelta(days=1))
     job.warnings.append("Unknown column 'age' ignored")
     job_repository.add(job)
     job_repository.add(bare)
@@ -509,7 +516,7 @@ def test_list_reads_each_job_with_its_first_inline_error_and_warning_only(
 
 
 def test_a_job_read_for_a_listing_cannot_be_saved(job_repository: JobRepository) -> None:
-    job = full_job()
+    job = listable(full_job())
     job_repository.add(job)
     [listed] = job_repository.list(JobFilter())
 
@@ -540,3 +547,35 @@ def test_deliveries_read_back_oldest_first_per_job_when_recorded(
     assert silent.id not in found
     assert job_repository.deliveries([]) == {}
     assert list(job_repository.deliveries([one.id])) == [one.id]
+
+
+def test_split_saves_the_job_and_adds_its_chunks_which_read_back_in_row_order(
+        job_repository: JobRepository, new_job: NewJob) -> None:
+    job = new_job(status=JobStatus.PROCESSING, source="uploads/u.csv", source_size=900)
+    job_repository.add(job)
+    chunks = [job.new_chunk(new_job().id, first, last, T0)
+              for first, last in ((2001, 3000), (1, 1000), (1001, 2000))]
+    chunks[0].warnings.append("unknown column 'x' was ignored")
+    job.chunks = 3
+
+    job_repository.split(job, chunks)
+
+    assert job.version == 1 and job_repository.get(job.id).chunks == 3
+    found = job_repository.chunks_of(job.id)
+    assert [(c.first_row, c.last_row, c.checkpoint, c.parent_id) for c in found] == [
+        (1, 1000, 0, job.id), (1001, 2000, 1000, job.id), (2001, 3000, 2000, job.id)]
+    assert found[2].warnings == ["unknown column 'x' was ignored"]
+    assert [j.id for j in job_repository.list(JobFilter())] == [job.id]  # chunks unlisted
+    assert {j.id for j in job_repository.find(JobStatus.PENDING)} == {c.id for c in chunks}
+
+
+def test_split_adds_no_chunk_when_the_job_changed_since_it_was_read(
+        job_repository: JobRepository, new_job: NewJob) -> None:
+    job = new_job(status=JobStatus.PROCESSING)
+    job_repository.add(job)
+    job_repository.save(attrs.evolve(job, failure="moved on"))
+
+    with pytest.raises(StaleJob):
+        job_repository.split(job, [job.new_chunk(new_job().id, 1, 10, T0)])
+
+    assert job_repository.chunks_of(job.id) == [] and job.version == 0

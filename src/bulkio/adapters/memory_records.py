@@ -85,6 +85,24 @@ class InMemoryJobRepository:
         finally:
             self.lock.release()
 
+    def split(self, job: Job, chunks: Sequence[Job]) -> None:
+        """Save `job` fenced and add its `chunks`, as one step."""
+        with self.lock:
+            self.check_fence(job)
+            if any(chunk.id in self._jobs for chunk in chunks):
+                raise Conflict(f"a chunk of job {job.id} already exists")
+            self.write_fenced(job, [])
+            for chunk in chunks:
+                self._jobs[chunk.id] = copy.deepcopy(chunk)
+
+    def chunks_of(self, job_id: str) -> Sequence[Job]:
+        """The chunks of a split job in row order, read for their state and warnings."""
+        with self.lock:
+            found = sorted((job for job in self._jobs.values() if job.parent_id == job_id),
+                           key=lambda job: job.first_row or 0)
+            return [evolve(_read(job, JobRead.STATE), warnings=list(job.warnings))
+                    for job in found]
+
     def update(self, job_id: str, move: JobMove, wait: bool = True,
                read: JobRead = JobRead.WHOLE) -> Job | None:
         """Apply `move` to the stored job (the parts `read` names) and save it fenced,
@@ -101,7 +119,7 @@ class InMemoryJobRepository:
         """Store the job at the next version and append its errors (after `check_fence`)."""
         job.version += 1
         self._jobs[job.id] = copy.deepcopy(job)
-        kept = self._errors.setdefault(job.id, [])
+        kept = self._errors.setdefault(job.report_id, [])
         kept.extend(
             (evolve(error, value=_as_stored_json(error.value)),
              None if raw is None else _as_stored_json(dict(raw)))
@@ -181,7 +199,8 @@ def _position(job: Job) -> tuple[Any, str]:
 
 def _matches(job: Job, query: JobFilter) -> bool:
     return (
-        (query.kind is None or job.kind == query.kind)
+        job.parent_id is None
+        and (query.kind is None or job.kind == query.kind)
         and (query.status is None or job.status == query.status)
         and (query.resource is None or job.resource == query.resource)
         and (query.created_from is None or job.created_at >= query.created_from)

@@ -9,6 +9,11 @@
 `completed` may carry failed rows; `failed` means the job could not run at all and says why.
 Time always comes in as an argument: the model never reads a clock.
 
+A large import may be split into chunk jobs (`new_chunk`), each a job of its own that any worker
+claims, checkpoints and recovers like any other and that imports one range of the file's rows;
+the split job stays `processing`, with no worker of its own, until its chunks have all ended
+(`settle_chunks`), and shows their sum meanwhile (`count_chunks`).
+
 Attempts count only the crashes a job may itself have caused. A claim charges one attempt up
 front (so a process that dies however early is counted); a clean hand-back refunds it. A
 worker's death is pinned on a job only when that job ran alone in its process: the others that
@@ -17,7 +22,7 @@ ran beside it become suspects, are refunded, and run alone until they end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -128,6 +133,10 @@ class Job:
     waiting_for: str | None = None  # the dependency the job waits for, and why
     waiting_since: datetime | None = None  # when the current outage was first seen
     checkpoint: int = 0  # source rows whose outcome is committed; a resumed job skips them
+    parent_id: str | None = None  # a chunk: the job it is part of, whose report gets its errors
+    first_row: int | None = None  # a chunk: its first source row (1-based) ...
+    last_row: int | None = None  # ... and its last
+    chunks: int = 0  # a split job: how many chunk jobs import its rows
     resumed_from: int = 0
     started_at: datetime | None = None  # the first start
     run_started_at: datetime | None = None  # the start of the current (or last) attempt
@@ -157,6 +166,72 @@ class Job:
         self.started_at = self.started_at or now
         self.run_started_at = now
         self.phase = Phase.READING
+
+    def new_chunk(self, chunk_id: str, first_row: int, last_row: int, now: datetime) -> Job:
+        """A pending chunk job importing rows `first_row` to `last_row` (1-based, inclusive) of
+        this import's file: it starts with the rows before `first_row` as its checkpoint, and
+        its row errors go to this job's report (`report_id`)."""
+        return Job(
+            id=chunk_id, kind=self.kind, resource=self.resource, format=self.format,
+            created_at=now, updated_at=now, source=self.source, source_name=self.source_name,
+            source_size=self.source_size, dry_run=self.dry_run, delimiter=self.delimiter,
+            parent_id=self.id, checkpoint=first_row - 1, resumed_from=first_row - 1,
+            first_row=first_row, last_row=last_row,
+        )
+
+    def await_chunks(self, chunks: int, total_rows: int, now: datetime) -> None:
+        """This running import was split into `chunks` chunk jobs over `total_rows` rows (or a
+        split job's failed chunks were resumed): it stays `processing` without a worker of its
+        own, never stale, and its run's attempt is refunded (its chunks count their own)."""
+        if self.status is not JobStatus.PROCESSING:
+            raise InvalidTransition(f"job {self.id} is {self.status}, not running")
+        self.chunks = chunks
+        self.counters.total = total_rows
+        self.attempts -= 1
+        self.locked_by = self.locked_at = None
+        self.phase = Phase.WRITING
+        self.heartbeat_at = self.updated_at = now
+
+    def count_chunks(self, chunks: Sequence[Job]) -> None:
+        """Show what this split job's chunks have done so far: counters, error count, warnings."""
+        total = self.counters.total
+        self.counters = Counters(total=total)
+        self.error_count = 0
+        for chunk in chunks:
+            for name in ("processed", "successful", "failed", "skipped", "created", "updated"):
+                setattr(self.counters, name,
+                        getattr(self.counters, name) + getattr(chunk.counters, name))
+            self.counters.bytes = max(self.counters.bytes, chunk.counters.bytes)
+            self.error_count += chunk.error_count
+            for warning in chunk.warnings:
+                self.warn(warning)
+
+    def settle_chunks(self, chunks: Sequence[Job], first_errors: list[RowError],
+                      now: datetime) -> bool:
+        """End this split job once every chunk has ended: completed when they all completed,
+        else failed with the first failed chunk's reason (`resume` runs the failed chunks
+        again), with their counters summed and `first_errors` inline. False (nothing changed)
+        while a chunk runs, or when this job is no longer running (cancelled)."""
+        if self.status is not JobStatus.PROCESSING or not all(c.is_terminal for c in chunks):
+            return False
+        self.count_chunks(chunks)
+        self.errors = list(first_errors[:INLINE_ERRORS])
+        failed = [c for c in chunks if c.status is not JobStatus.COMPLETED]
+        if not failed:
+            self.complete(now)
+            return True
+        chunk = min(failed, key=lambda c: c.first_row or 0)
+        what = "cancelled" if chunk.status is JobStatus.CANCELLED else chunk.failure
+        self._move(JobStatus.FAILED, now)
+        self.failure = (f"rows {chunk.first_row} to {chunk.last_row} (one of its {len(chunks)} "
+                        f"chunks): {what}")
+        self._finish(now)
+        return True
+
+    @property
+    def report_id(self) -> str:
+        """The job whose error report gets this job's row errors: its own, or a chunk's parent."""
+        return self.parent_id or self.id
 
     def record_batch(self, outcome: BatchOutcome, errors: list[RowError], now: datetime) -> None:
         """Count a committed batch, keep the first errors inline, move the checkpoint."""
@@ -224,10 +299,10 @@ class Job:
         """End the job for good with `reason`; one that wrote rows says how many, and how to
         go on from there."""
         self._move(JobStatus.FAILED, now)
-        done = self.checkpoint if self.kind is JobKind.IMPORT else 0
-        if done:
+        done = self.checkpoint - (self.first_row or 1) + 1 if self.kind is JobKind.IMPORT else 0
+        if done > 0:  # a chunk counts the rows of its own range
             reason = (f"{reason} ({done} rows were processed before it stopped; "
-                      f"resume the job to continue after row {done})")
+                      f"resume the job to continue after row {self.checkpoint})")
         self.failure = reason
         self._finish(now)
 
@@ -288,13 +363,17 @@ class Job:
                 and c.processed > 0 and c.failed == c.processed)
 
     def is_stale(self, now: datetime, threshold: timedelta) -> bool:
+        """Running without a heartbeat for longer than `threshold` (a split job, run by its
+        chunks, never is)."""
         beat = self.heartbeat_at or self.locked_at or self.updated_at
-        return self.status is JobStatus.PROCESSING and now - beat > threshold
+        return self.status is JobStatus.PROCESSING and not self.chunks and now - beat > threshold
 
     def progress(self) -> float:
         """Percent done: by rows for exports and finished jobs, by bytes read while importing."""
         if self.status is JobStatus.COMPLETED:
             return 100.0
+        if self.chunks and self.counters.total:  # rows counted when it was split
+            return round(min(99.9, 100.0 * self.counters.processed / self.counters.total), 1)
         if self.kind is JobKind.IMPORT and self.source_size:
             return round(min(99.9, 100.0 * self.counters.bytes / self.source_size), 1)
         if self.kind is JobKind.EXPORT and self.counters.total:

@@ -69,8 +69,17 @@ class JobRepository(Protocol):
         (`InvalidTransition`) propagates at once, and so does `Busy` (the row held past the
         lock timeout, or at all when `wait` is false)."""
 
+    def split(self, job: Job, chunks: Sequence[Job]) -> None:
+        """Save `job` fenced (`save`, `StaleJob` if someone changed it) and add its `chunks`,
+        in one transaction: a split is stored whole or not at all."""
+
+    def chunks_of(self, job_id: str) -> Sequence[Job]:
+        """The chunk jobs of a split job in row order, read for their state (`JobRead.STATE`)
+        but with their warnings."""
+
     def list(self, query: JobFilter) -> Sequence[Job]:
-        """Jobs newest first, filtered, one page, each read for a listing (`JobRead.LISTING`)."""
+        """Jobs newest first, filtered, one page, each read for a listing (`JobRead.LISTING`);
+        chunk jobs are not listed (their split job is)."""
 
     def find(self, status: JobStatus, limit: int = 100) -> Sequence[Job]:
         """Jobs in one state, oldest first (for the sweep), read for their state

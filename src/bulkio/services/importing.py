@@ -164,7 +164,7 @@ class ImportPipeline:
             # write) run a batch ahead while this thread waits on the database; `closing` stops
             # the reader before its stream and the planner's store close, whatever ends the loop.
             fast = compiled(resource, lax=fmt is Format.CSV)
-            checked = self._checked(resource, rows, job.checkpoint, fast)
+            checked = self._checked(resource, rows, job.checkpoint, job.last_row, fast)
             serial = threading.Event()  # set: plans made ahead are no longer used
             if store.reads_while_writing:  # planned on the read-ahead thread too
                 ahead = read_ahead(self._planned(job, resource, fmt, checked, unwritten, store,
@@ -233,8 +233,9 @@ class ImportPipeline:
         self._metrics.batch_written(job, seconds)
 
     def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
-                 fast: FastValidator) -> Iterator[Batch]:
-        """The rows after `checkpoint`, validated, a batch at a time (runs ahead, in a thread).
+                 last_row: int | None, fast: FastValidator) -> Iterator[Batch]:
+        """The rows after `checkpoint` (up to `last_row`, a chunk's end), validated, a batch at
+        a time (runs ahead, in a thread).
 
         Before the first batch, the columns read so far are checked (`wrong_shape`): a file in
         the wrong shape raises `SourceUnreadable` and nothing is written."""
@@ -242,7 +243,9 @@ class ImportPipeline:
         items: list[SourceRow | MalformedRow] = []
         for item in reader:
             if item.number <= checkpoint:
-                continue  # committed before a restart
+                continue  # committed before a restart, or before a chunk's range
+            if last_row is not None and item.number > last_row:
+                break
             items.append(item)
             if len(items) >= size:
                 judged = judged or _check_shape(resource, reader, item.number)

@@ -10,7 +10,7 @@ from typing import BinaryIO
 from attrs import define
 
 from bulkio.domain.errors import NotFound, Unavailable
-from bulkio.domain.jobs import Job, JobKind, JobStatus
+from bulkio.domain.jobs import INLINE_ERRORS, Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
 from bulkio.domain.webhooks import Delivery
@@ -57,18 +57,43 @@ class JobService:
         job = self._jobs.get(job_id, read)
         if kind is not None and job.kind is not kind:
             raise NotFound(f"no {kind} job {job_id}")
-        return job
+        return self._as_it_stands(job, errors=read is JobRead.WHOLE)
 
     def list(self, query: JobFilter) -> Sequence[Job]:
         """One page of jobs, each with its first inline error and warning only
         (`JobRead.LISTING`): `errorCount` says how many errors it has."""
-        return self._jobs.list(query)
+        return [self._as_it_stands(job) for job in self._jobs.list(query)]
+
+    def _as_it_stands(self, job: Job, errors: bool = False) -> Job:
+        """`job`, or for a split job still running, what its chunks have done so far (and,
+        with `errors`, its first row errors inline)."""
+        if job.chunks and job.status is JobStatus.PROCESSING:
+            job.count_chunks(self._jobs.chunks_of(job.id))
+            if errors:
+                job.errors = list(self._jobs.errors(job.id, 0, INLINE_ERRORS))
+        return job
 
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
-        """Cancel a pending or running job (`InvalidTransition` once it has ended)."""
-        cancelled = self._move(job_id, kind, Job.cancel)
+        """Cancel a pending or running job (`InvalidTransition` once it has ended); a split
+        job's chunks are cancelled with it."""
+        def cancel(job: Job, now: datetime) -> None:
+            if job.chunks:  # what its chunks did before the cancel stays counted
+                job.count_chunks(self._jobs.chunks_of(job.id))
+            job.cancel(now)
+
+        cancelled = self._move(job_id, kind, cancel)
+        if cancelled.chunks:
+            for chunk in self._jobs.chunks_of(cancelled.id):
+                if not chunk.is_terminal:
+                    self._jobs.update(chunk.id, self._cancel_running, read=JobRead.STATE)
         self._ends(cancelled, self._clock.now())
         return cancelled
+
+    def _cancel_running(self, job: Job) -> bool:
+        if job.is_terminal:
+            return False
+        job.cancel(self._clock.now())
+        return True
 
     def resume(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Run a failed job again: an import continues after its last committed batch, an

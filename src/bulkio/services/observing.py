@@ -50,16 +50,28 @@ class JobEnds:
 
     metrics: JobMetrics = NO_METRICS
     notify: Callable[[Job], None] | None = None
+    # Ends a split job whose chunks have all ended (`ImportChunks.settle`): the ended job or None.
+    settle: Callable[[str, datetime], Job | None] | None = None
 
     def __call__(self, job: Job, now: datetime) -> None:
         """Write the one line that says how `job` ended at `now` (a failure is a warning), count
-        it, and start its webhook."""
+        it, and start its webhook. A chunk's end is not a job's: its split job ends, and is
+        reported, with its last chunk (`split_job_ends`)."""
+        if job.parent_id is not None:
+            self.split_job_ends(job.parent_id, now)
+            return
         fields = job_end_fields(job, now)
         level = logging.WARNING if job.status is JobStatus.FAILED else logging.INFO
         log.log(level, "%s job %s %s", job.kind, job.id, job.status, extra=fields)
         self.metrics.job_ended(job, fields["rows_per_second"])
         if self.notify is not None:
             self.notify(job)
+
+    def split_job_ends(self, job_id: str, now: datetime) -> None:
+        """End and report the split job `job_id` if its chunks have all ended."""
+        ended = None if self.settle is None else self.settle(job_id, now)
+        if ended is not None and ended.is_terminal:
+            self(ended, now)
 
 
 UNOBSERVED = JobEnds()  # the default of use cases built without metrics or webhooks

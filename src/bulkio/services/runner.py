@@ -22,6 +22,7 @@ from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.lock import JobLock, Lease
+from bulkio.services.chunking import ImportChunks
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.errors import LeaseLost, WorkerStopping
@@ -46,10 +47,11 @@ class JobRunner:
     """Runs jobs by id; safe to call for any id any number of times, from any worker thread."""
 
     def __init__(self, jobs: JobRepository, lock: JobLock, clock: Clock, imports: ImportPipeline,
-                 exports: ExportPipeline, fetcher: SourceFetcher, settings: JobSettings,
-                 ends: JobEnds = UNOBSERVED) -> None:
+                 exports: ExportPipeline, fetcher: SourceFetcher, chunks: ImportChunks,
+                 settings: JobSettings, ends: JobEnds = UNOBSERVED) -> None:
         self._jobs, self._lock, self._clock, self._ends = jobs, lock, clock, ends
         self._imports, self._exports, self._fetcher = imports, exports, fetcher
+        self._chunks = chunks
         self._settings = settings
         self._stopping = threading.Event()
         self._occupancy = Occupancy()
@@ -136,6 +138,8 @@ class JobRunner:
                         return
                 if job.kind is JobKind.IMPORT:
                     self._fetcher.ensure_local(job)
+                    if self._chunks.hand_over(job):
+                        return  # its chunk jobs import it; the last to end ends it
                     self._imports.run(job, lease, stopping)
                 else:
                     self._exports.run(job, stopping)

@@ -12,6 +12,9 @@ from bulkio.formats.limits import DEFAULT_LIMITS, ReadLimits
 @frozen
 class JobSettings:
     batch_size: int = 1000
+    # An import whose file is larger than this is split into chunk jobs of about this size,
+    # run by any workers at once (`bulkio.services.chunking`); 0 never splits.
+    chunk_bytes: int = 0
     max_attempts: int = 5
     stale_after: timedelta = timedelta(minutes=10)  # no heartbeat for this long: worker is gone
     requeue_after: timedelta = timedelta(minutes=30)  # pending this long: its message was lost

@@ -1,4 +1,5 @@
-"""The sweep: recover jobs whose worker died and re-send jobs whose message was lost.
+"""The sweep: recover jobs whose worker died, re-send jobs whose message was lost, and end split
+jobs whose chunks have all ended.
 
 Any number of processes sweep at once. Each change is a fenced write that does not wait for a
 row another transaction holds (a worker frozen inside its batch): the sweep skips that job and
@@ -51,6 +52,9 @@ class Sweeper:
         now = self._clock.now()
         recovered = failed = requeued = skipped = 0
         for found in self._jobs.find(JobStatus.PROCESSING, limit=1000):
+            if found.chunks:  # ended with its last chunk, unless that chunk's process died first
+                self._ends.split_job_ends(found.id, now)
+                continue
             if not found.is_stale(now, self._settings.stale_after):
                 continue
             try:

@@ -103,6 +103,14 @@ def _(files: dict[str, Path], files_dir: Path, name: str, count: str, prefix: st
     save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
 
 
+@given(parsers.parse('a file "{name}" of {count:d} users whose last row repeats the first email'))
+def _(files: dict[str, Path], files_dir: Path, name: str, count: int) -> None:
+    lines = ["email,name,role"]
+    lines += [f"user{n}@example.com,User {n},reader" for n in range(1, count)]
+    lines.append("USER1@example.com,User 1 again,editor")
+    save(files, files_dir, name, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
 @given(parsers.parse('a file "{name}" in Latin-1 with:'))
 def _(files: dict[str, Path], files_dir: Path, name: str, docstring: str) -> None:
     save(files, files_dir, name, (docstring + "\n").encode("latin-1"))

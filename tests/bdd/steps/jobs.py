@@ -91,6 +91,19 @@ def _(job: Job, status: str) -> None:
     assert job.status is JobStatus(status), (job.status, job.failure, job.errors[:5])
 
 
+@then(parsers.parse("the import job was split into {count:d} chunk jobs"))
+def _(bio: Bulkio, job: Job, count: int) -> None:
+    assert job.chunks == count
+    chunks = bio.container.job_repository().chunks_of(job.id)
+    assert [c.status for c in chunks] == [JobStatus.COMPLETED] * count
+    assert chunks[0].first_row == 1 and chunks[-1].last_row == job.counters.total
+
+
+@then("the import job was not split")
+def _(bio: Bulkio, job: Job) -> None:
+    assert job.chunks == 0 and bio.container.job_repository().chunks_of(job.id) == []
+
+
 @then("the import job was a dry run")
 def _(job: Job) -> None:
     assert job.dry_run

@@ -26,6 +26,12 @@ def _(bio: Bulkio, resource: str, datatable: list[list[str]], known_ids: dict[st
         known_ids.setdefault(role, datatable[1][header.index("id")])
 
 
+@given(parsers.parse("import jobs split files larger than {size:d} bytes into chunk jobs"),
+       target_fixture="bio")
+def _(open_bulkio, size: int) -> Bulkio:  # noqa: ANN001 - the conftest's factory
+    return open_bulkio(JOB_CHUNK_BYTES=size)
+
+
 @given(parsers.parse("import jobs read {size:d} rows per batch"), target_fixture="bio")
 def _(open_bulkio, size: int) -> Bulkio:  # noqa: ANN001 - the conftest's factory
     return open_bulkio(JOB_BATCH_SIZE=size)
@@ -48,6 +54,15 @@ def plural(noun: str) -> str:
 def _(bio: Bulkio, noun: str, datatable: list[list[str]]) -> None:
     columns, rows = expected(datatable)
     assert projected(bio.export(plural(noun)), columns) == rows
+
+
+@then(parsers.re(rf"the stored {NOUN} include:"))
+def _(bio: Bulkio, noun: str, datatable: list[list[str]]) -> None:
+    columns, rows = expected(datatable)
+    key = KEYS[plural(noun)]
+    wanted = {row[key] for row in rows}
+    stored = [r for r in bio.export(plural(noun)) if r[key] in wanted]
+    assert projected(stored, columns) == rows
 
 
 @then(parsers.re(rf"(?P<count>\d+) {NOUN} (is|are) stored"))

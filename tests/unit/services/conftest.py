@@ -112,3 +112,13 @@ def world(tmp_path: Path) -> Iterator[World]:
         queue=RecordingQueue(), clock=FixedClock(), fetcher=InMemoryFetcher({}),
         settings=JobSettings(batch_size=2, worker_id="test-worker"), files=tmp_path / "files",
     )
+
+
+@pytest.fixture
+def other_world(tmp_path: Path, world: World) -> World:
+    """A second world with the same settings, for the same file imported another way."""
+    jobs = InMemoryJobRepository()
+    folder = tmp_path / "other"
+    return World(jobs=jobs, records=InMemoryRecordStore(jobs), storage=LocalFileStorage(folder),
+                 queue=RecordingQueue(), clock=FixedClock(), fetcher=InMemoryFetcher({}),
+                 settings=world.settings, files=folder)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 
 from bulkio.adapters.memory_records import InMemoryBatchWriter
 from bulkio.domain.batches import PlannedBatch
@@ -73,24 +72,6 @@ def outcome(job: Job) -> tuple:
     c = job.counters
     errors = sorted((e.row, e.field, e.code, e.value) for e in job.errors)
     return job.status, (c.created, c.updated, c.skipped, c.failed, c.processed), errors
-
-
-@pytest.fixture
-def other_world(tmp_path, world):
-    """A second world, for the same file imported with nothing held."""
-    from tests.unit.services.conftest import World  # the fixture's own class
-
-    from bulkio.adapters.clock import FixedClock
-    from bulkio.adapters.local_storage import LocalFileStorage
-    from bulkio.adapters.memory_fetcher import InMemoryFetcher
-    from bulkio.adapters.memory_records import InMemoryJobRepository, InMemoryRecordStore
-    from tests.doubles import RecordingQueue
-
-    jobs = InMemoryJobRepository()
-    folder = tmp_path / "other"
-    return World(jobs=jobs, records=InMemoryRecordStore(jobs), storage=LocalFileStorage(folder),
-                 queue=RecordingQueue(), clock=FixedClock(), fetcher=InMemoryFetcher({}),
-                 settings=world.settings, files=folder)
 
 
 def test_a_key_repeated_in_batches_still_unwritten_counts_once_and_its_last_row_wins(

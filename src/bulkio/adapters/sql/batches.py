@@ -80,7 +80,8 @@ def settle(conn: sa.Connection, job: Job, batch: PlannedBatch, found: int) -> No
 
 def append_errors(conn: sa.Connection, job: Job, errors: Sequence[ErrorWithRow]) -> None:
     if errors:
-        conn.execute(sa.insert(job_errors), [error_to_row(job.id, e, raw) for e, raw in errors])
+        conn.execute(sa.insert(job_errors),
+                     [error_to_row(job.report_id, e, raw) for e, raw in errors])
 
 
 def by_fields(resource: Resource, writes: Sequence[Record]) -> list[tuple[list[str], list[Record]]]:

@@ -203,7 +203,7 @@ class PostgresBatchWriter(SqlBatchWriter):
         with conn.connection.driver_connection.cursor() as cursor, \
                 cursor.copy(f'COPY "{job_errors.name}" ({_quoted(ERROR_COLUMNS)}) FROM STDIN') as copy:
             for error, raw in errors:
-                row = error_to_row(job.id, error, raw)
+                row = error_to_row(job.report_id, error, raw)
                 for document in ("value", "raw"):
                     if row[document] is not None:
                         row[document] = json.dumps(row[document])  # ASCII: COPY carries no NUL

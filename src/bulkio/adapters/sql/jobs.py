@@ -105,6 +105,23 @@ class SqlJobRepository:
             write_fenced(conn, job, read)
         job.version += 1
 
+    def split(self, job: Job, chunks: Sequence[Job]) -> None:
+        """Save `job` fenced and add its `chunks`, in one transaction."""
+        with database_errors(), self._engine.begin() as conn:
+            if self._postgres:
+                self._bound_lock_wait(conn, job.id, True)
+            write_fenced(conn, job)
+            conn.execute(sa.insert(jobs), [job_to_row(chunk) for chunk in chunks])
+        job.version += 1
+
+    def chunks_of(self, job_id: str) -> Sequence[Job]:
+        """The chunks of a split job in row order, read for their state and warnings."""
+        stmt = (sa.select(*_STATE, jobs.c.warnings).where(jobs.c.parent_id == job_id)
+                .order_by(jobs.c.first_row))
+        with database_errors(), self._engine.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return [_to_domain(row, JobRead.STATE) for row in rows]
+
     def update(self, job_id: str, move: JobMove, wait: bool = True,
                read: JobRead = JobRead.WHOLE) -> Job | None:
         """Apply `move` to the stored job (the columns `read` names) and save it fenced,
@@ -121,7 +138,7 @@ class SqlJobRepository:
     def list(self, query: JobFilter) -> Sequence[Job]:
         """Jobs newest first, read for a listing; `after` pages on to the jobs created before
         that one."""
-        stmt = sa.select(*COLUMNS[JobRead.LISTING])
+        stmt = sa.select(*COLUMNS[JobRead.LISTING]).where(jobs.c.parent_id.is_(None))
         if query.kind is not None:
             stmt = stmt.where(jobs.c.kind == query.kind.value)
         if query.status is not None:

@@ -109,6 +109,10 @@ jobs = sa.Table(
     sa.Column("keep_formulas", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("suspect", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("alone", sa.Boolean, nullable=False, server_default=sa.false()),
+    # A chunk of a split import: the split job, and the range of the file's rows it imports.
+    sa.Column("parent_id", UUID, nullable=True, index=True),
+    *_columns(sa.BigInteger, "first_row", "last_row", nullable=True),
+    sa.Column("chunks", sa.Integer, nullable=False, server_default="0"),
     *_columns(DOCUMENT, "filters", "counters", "errors", "warnings", nullable=False),
     sa.Column("fields", DOCUMENT, nullable=True),
     *_columns(MOMENT, "locked_at", "heartbeat_at", "started_at", "run_started_at",

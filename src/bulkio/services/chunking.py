@@ -1,0 +1,193 @@
+"""One import on many workers: a large file split into chunk jobs, each a range of its rows.
+
+An import whose file is larger than `JobSettings.chunk_bytes` is split by the worker that claims
+it, as Salesforce Bulk API 2.0 splits a job into batches: one pass over the file (the row
+reader the import uses, so rows are numbered exactly as they will be) finds where each chunk of
+about `chunk_bytes` starts, and the job's chunks are stored with it in one transaction
+(`JobRepository.split`) and queued. Each chunk is a job of its own, claimed, leased, fenced,
+checkpointed, recovered and counted for crashes like any other, that imports its rows of the
+file (it reads and skips the rows before its range) and reports its row errors, with their rows
+in the whole file, to the split job. The split job stays `processing` without a worker of its
+own; the last chunk to end ends it (`settle`), and so does the sweep, should the process that
+ended that chunk die first.
+
+Chunks run in any order at once, so a file is split only when no natural key and no id is held
+by rows of two chunks: the rows of one key are applied in file order by one chunk, and no id is
+taken by the earlier or later row depending on which chunk runs first. The pass checks it with
+a 64-bit hash of each key and id, tagged with its chunk (8 bytes a row, 16 MB for a million rows
+with ids), grouped by the hash's top byte; two keys that only share a hash keep the file whole,
+the safe side. A file the pass cannot read to its end is not split: the import reads it as one
+job, keeping every row before the fault, as it always does.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from bulkio.domain.errors import BulkioError, Unavailable
+from bulkio.domain.fields import FieldProblem, Uuid
+from bulkio.domain.jobs import INLINE_ERRORS, Job, JobKind, JobStatus
+from bulkio.domain.resources import Resource, resource_named
+from bulkio.domain.rows import MalformedRow
+from bulkio.formats import Format, open_rows
+from bulkio.ports.clock import Clock, IdGenerator
+from bulkio.ports.jobs import JobRead, JobRepository
+from bulkio.ports.queue import JobQueue
+from bulkio.ports.storage import FileStorage
+from bulkio.services.settings import JobSettings
+
+log = logging.getLogger("bulkio.chunks")
+
+MAX_CHUNKS = 4096  # the chunk tag's 12 bits
+_TAG = MAX_CHUNKS - 1
+_HASH = (1 << 64) - 1 - _TAG  # a hash's top 52 bits, beside the tag
+_ID = "\x00id:"  # an id's hash apart from a key's (no stored text holds NUL)
+
+Ranges = list[tuple[int, int]]  # (first row, last row), 1-based, inclusive
+
+
+def chunk_ranges(resource: Resource, rows: Iterable[object], bytes_read: Callable[[], int],
+                 size: int, chunk_bytes: int) -> Ranges | None:
+    """Where the chunks of about `chunk_bytes` of a `size`-byte file start, from one pass over
+    its `rows` (`bytes_read()` is the reader's position in the file): None when rows of two
+    chunks hold one natural key or one id (see the module). Raises what the reader raises."""
+    count = max(1, min(MAX_CHUNKS, math.ceil(size / chunk_bytes)))
+    clean_key = resource.field(resource.key).kind.clean
+    clean_id = Uuid().clean if resource.key != "id" and "id" in resource.field_names else None
+    buckets = [array("Q") for _ in range(256)]
+    starts: list[int] = []  # the first row of each chunk that has one
+    chunk, last = -1, 0
+    for item in rows:
+        last = item.number  # type: ignore[attr-defined]
+        at = min(count - 1, bytes_read() * count // size)
+        if at != chunk:
+            chunk = at
+            starts.append(last)
+        if isinstance(item, MalformedRow):
+            continue  # a row error wherever it is read
+        values = item.values  # type: ignore[attr-defined]
+        for clean, value, prefix in ((clean_key, values.get(resource.key), ""),
+                                     (clean_id, values.get("id"), _ID)):
+            if clean is None or value is None or value == "":
+                continue
+            try:
+                tagged = hash(prefix + clean(value)) & _HASH | len(starts) - 1
+            except FieldProblem:
+                continue  # a row error: it writes nothing
+            buckets[tagged >> 56].append(tagged)
+    if len(starts) < 2 or _shared(buckets):
+        return None
+    return [(first, next_first - 1) for first, next_first in zip(starts, [*starts[1:], last + 1])]
+
+
+def _shared(buckets: Sequence[array]) -> bool:
+    """Whether one hash is tagged with two chunks."""
+    for bucket in buckets:
+        seen: dict[int, int] = {}
+        for tagged in bucket:
+            if seen.setdefault(tagged & _HASH, tagged & _TAG) != tagged & _TAG:
+                return True
+    return False
+
+
+class ImportChunks:
+    """Splits large imports into chunk jobs and ends split jobs once their chunks have ended.
+
+    Built as `ImportChunks(jobs, queue, storage, clock, ids, settings)`."""
+
+    def __init__(self, jobs: JobRepository, queue: JobQueue, storage: FileStorage,
+                 clock: Clock, ids: IdGenerator, settings: JobSettings) -> None:
+        self._jobs, self._queue, self._storage = jobs, queue, storage
+        self._clock, self._ids, self._settings = clock, ids, settings
+
+    def hand_over(self, job: Job) -> bool:
+        """Run the claimed import `job` (read whole, its file stored) as chunk jobs: split it
+        when its file is larger than `chunk_bytes` and can be split, or queue again the
+        failed chunks of a split job that was resumed. True when the chunks have it (the job
+        stays `processing`, its attempt refunded); False when the caller runs it itself.
+        `StaleJob` when the job changed meanwhile."""
+        if job.chunks:
+            self._resume(job)
+            return True
+        limit = self._settings.chunk_bytes
+        if (not limit or job.kind is not JobKind.IMPORT or job.parent_id is not None
+                or job.checkpoint or job.source is None or not job.source_size
+                or job.source_size <= limit):
+            return False
+        ranges = self._ranges(job, limit)
+        if ranges is None:
+            return False
+        now = self._clock.now()
+        chunks = [job.new_chunk(self._ids.new_id(), first, last, now) for first, last in ranges]
+        job.await_chunks(len(chunks), ranges[-1][1], now)
+        self._jobs.split(job, chunks)
+        log.info("job %s: %d rows split into %d chunks (rows %s)", job.id, ranges[-1][1],
+                 len(chunks), ", ".join(f"{a}-{b}" for a, b in ranges))
+        self._send([chunk.id for chunk in chunks])
+        return True
+
+    def settle(self, job_id: str, now: datetime) -> Job | None:
+        """End the split job `job_id` if all its chunks have ended (`Job.settle_chunks`); the
+        ended job, or None (a chunk still runs, or the job ended already). Any number of
+        callers may try at once: one ends it."""
+        chunks = self._jobs.chunks_of(job_id)
+        if not chunks or not all(c.is_terminal for c in chunks):
+            return None
+        first_errors = list(self._jobs.errors(job_id, 0, INLINE_ERRORS))
+        ended = self._jobs.update(job_id, lambda job: job.settle_chunks(chunks, first_errors, now))
+        if ended is not None:
+            log.info("job %s: its %d chunks ended; it is %s", job_id, len(chunks), ended.status)
+        return ended
+
+    def _ranges(self, job: Job, limit: int) -> Ranges | None:
+        assert job.source is not None and job.source_size
+        resource = resource_named(job.resource)
+        try:
+            with self._storage.open_reader(job.source) as stream:
+                rows = open_rows(stream, Format(job.format), self._settings.limits, job.delimiter)
+                ranges = chunk_ranges(resource, rows, lambda: rows.bytes_read, job.source_size,
+                                      limit)
+        except Unavailable:
+            raise
+        except BulkioError as err:  # read as one job, which keeps every row before the fault
+            log.info("job %s is not split: %s", job.id, err)
+            return None
+        if ranges is None:
+            log.info("job %s is not split: rows of two chunks hold one key or id", job.id)
+        return ranges
+
+    def _resume(self, job: Job) -> None:
+        """Queue again the chunks of the resumed split job `job` that failed, and those still
+        pending; the job goes back to its chunks."""
+        now = self._clock.now()
+        wanted: list[str] = []
+        for chunk in self._jobs.chunks_of(job.id):
+            if chunk.status is JobStatus.FAILED:
+                self._jobs.update(chunk.id, lambda c: _resumed(c, now), read=JobRead.STATE)
+            if chunk.status in (JobStatus.FAILED, JobStatus.PENDING):
+                wanted.append(chunk.id)
+        job.await_chunks(job.chunks, job.counters.total, now)
+        self._jobs.save(job)
+        self._send(wanted)
+
+    def _send(self, chunk_ids: Sequence[str]) -> None:
+        for chunk_id in chunk_ids:
+            try:
+                self._queue.enqueue_run(chunk_id)
+            except Unavailable:
+                log.warning("chunk %s is pending but could not be queued; the sweep sends it",
+                            chunk_id)
+
+
+def _resumed(chunk: Job, now: datetime) -> bool:
+    if chunk.status is not JobStatus.FAILED:
+        return False
+    chunk.resume(now)
+    return True
+
+
+__all__ = ["ImportChunks", "chunk_ranges"]
