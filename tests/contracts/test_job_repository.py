@@ -579,3 +579,22 @@ def test_split_adds_no_chunk_when_the_job_changed_since_it_was_read(
         job_repository.split(job, [job.new_chunk(new_job().id, 1, 10, T0)])
 
     assert job_repository.chunks_of(job.id) == [] and job.version == 0
+
+
+def test_text_no_database_keeps_is_shown_as_a_replacement_character_and_the_job_stays_listed(
+        job_repository: JobRepository, new_job: NewJob) -> None:
+    # A row holding NUL or a lone surrogate is that row's error; the job's own row keeps
+    # previews of it, which PostgreSQL could neither store as text nor read back out of JSON.
+    job = new_job(status=JobStatus.PROCESSING)
+    job_repository.add(job)
+    job.errors.append(RowError(1, "name", ErrorCode.INVALID_CHARACTER, "NUL", "Na\x00me\ud800",
+                               2).brief())
+    job.warn("unknown column 'a\x00b' was ignored")
+    job.fail("the header names 'x\x00y'", T0)
+    job_repository.save(job)
+
+    [listed] = job_repository.list(JobFilter(limit=1))  # what the readiness check reads
+    stored = job_repository.get(job.id)
+    assert listed.errors[0].value == stored.errors[0].value == "Na\ufffdme\ufffd"
+    assert listed.warnings == stored.warnings == ["unknown column 'a\ufffdb' was ignored"]
+    assert stored.failure == "the header names 'x\ufffdy'"

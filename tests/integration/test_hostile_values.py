@@ -31,6 +31,7 @@ from bulkio.adapters.sql import (
     ensure_schema,
 )
 from bulkio.domain.jobs import Job, JobStatus
+from bulkio.ports.jobs import JobFilter
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import ARTICLES, COMMENTS, USERS, Resource
 from bulkio.domain.rows import SourceRow
@@ -160,9 +161,12 @@ def check_same_verdict(worlds: dict[str, World], resource: Resource, rows: list[
     for dry_run in (True, False):
         jobs = {name: w.upload(resource.name, data.decode(), "rows.ndjson", dry_run=dry_run)
                 for name, w in worlds.items()}
-        for job in jobs.values():
+        for name, job in jobs.items():
             assert job.status is JobStatus.COMPLETED, job.failure
             assert job.counters.processed == len(rows)
+            # Its inline errors and warnings preview the values: the job list (what readiness
+            # checks read) must still read it back.
+            assert worlds[name].jobs.list(JobFilter(limit=1))[0].id == job.id
         lite, pg = (verdict(jobs[n]) for n in ("sqlite", "postgres"))
         assert lite == pg
         assert row_errors(worlds["sqlite"], jobs["sqlite"]) == \

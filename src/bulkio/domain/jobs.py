@@ -30,7 +30,7 @@ from typing import Any
 from attrs import define, field, frozen
 
 from bulkio.domain.errors import InvalidTransition
-from bulkio.domain.rows import RowError, brief
+from bulkio.domain.rows import RowError, brief, showable
 
 INLINE_ERRORS = 100
 MAX_WARNINGS = 50
@@ -270,7 +270,7 @@ class Job:
         while its worker retries; `waiting_since` keeps the start of the outage."""
         if self.status is not JobStatus.PROCESSING:
             raise InvalidTransition(f"job {self.id} is {self.status}, not waiting in a run")
-        self.waiting_for = dependency
+        self.waiting_for = showable(dependency)
         self.waiting_since = self.waiting_since or now
         self.phase = Phase.WAITING
         self.heartbeat_at = self.updated_at = now
@@ -299,6 +299,7 @@ class Job:
         """End the job for good with `reason`; one that wrote rows says how many, and how to
         go on from there."""
         self._move(JobStatus.FAILED, now)
+        reason = showable(reason)  # it may quote the input
         done = self.checkpoint - (self.first_row or 1) + 1 if self.kind is JobKind.IMPORT else 0
         if done > 0:  # a chunk counts the rows of its own range
             reason = (f"{reason} ({done} rows were processed before it stopped; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -46,6 +47,17 @@ class RowError:
 PREVIEW = 200  # characters of a long text shown in an error
 _ITEMS = 20  # items of a long list or object shown in an error
 MORE = "…"
+# What no database keeps in text (PostgreSQL refuses U+0000 in `text` and in a JSON value it
+# reads, SQLite and every UTF-8 encoder a lone surrogate): shown as U+FFFD, the replacement
+# character (Unicode's own rule for what cannot be shown).
+_UNSHOWABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def showable(text: str) -> str:
+    """`text` with NUL and lone surrogates shown as U+FFFD: safe to keep in a job's own row
+    (its inline errors, warnings and failure reason)."""
+    return _UNSHOWABLE.sub("\ufffd", text) if _UNSHOWABLE.search(text) else text
+
 
 
 def brief(value: Any) -> Any:
@@ -53,7 +65,7 @@ def brief(value: Any) -> Any:
     and objects to their first `_ITEMS` entries, each brief too. However deep it nests, a
     preview holds at most `PREVIEW` characters of text and `PREVIEW` entries in all (what is
     left out shows as `…`), so a job's inline errors stay small whatever its rows hold."""
-    return _Preview().of(value)
+    return _Preview().of(value)  # text `showable`
 
 
 class _Preview:
@@ -64,7 +76,7 @@ class _Preview:
 
     def of(self, value: Any) -> Any:
         if isinstance(value, str):
-            shown = value[: self.chars]
+            shown = showable(value[: self.chars])
             self.chars -= len(shown)
             return shown if len(shown) == len(value) else shown + MORE
         if isinstance(value, list | tuple):

@@ -21,6 +21,7 @@ from bulkio.domain.errors import (
 from bulkio.domain.jobs import Job, JobKind
 from bulkio.domain.queries import ExportQuery
 from bulkio.domain.resources import resource_named
+from bulkio.domain.rows import showable
 from bulkio.formats import Format, detect_format
 from bulkio.formats.delimiter import delimiter_option
 from bulkio.ports.clock import Clock, IdGenerator
@@ -135,7 +136,8 @@ class JobSubmitter:
         def create() -> Job:
             return self._submit(self._new(
                 upload.job_id, JobKind.IMPORT, request.resource, fmt.value,
-                dry_run=request.dry_run, source=upload.key, source_name=filename,
+                dry_run=request.dry_run, source=upload.key,
+                source_name=None if filename is None else showable(filename),
                 source_size=upload.size, callback_url=request.callback_url or None,
                 delimiter=request.delimiter or None))
 

@@ -139,3 +139,8 @@ def test_a_dry_run_counts_what_the_import_would_when_a_stored_key_repeats_change
     real = world.upload("users", text)
     counts = lambda j: (j.counters.created, j.counters.updated, j.counters.skipped)  # noqa: E731
     assert counts(dry) == counts(real) == (0, 1, 3)
+
+
+def test_a_file_name_holding_nul_is_kept_with_a_replacement_character(world) -> None:
+    job = world.submitter.import_upload("users", [b"email,name,role\n"], "users\x00.csv").job
+    assert world.jobs.get(job.id).source_name == "users\ufffd.csv"
