@@ -286,19 +286,31 @@ def _first_failure(text: _Checked, limits: ReadLimits) -> tuple[int, str] | None
     return None
 
 
-def _exact_offset(text: _Checked, chunk_start: int) -> int:
-    """Parse again, byte by byte from `chunk_start`, to find the offset where parsing fails."""
+# The failing chunk is searched twice: in pieces of this many bytes, then byte by byte within
+# the piece that failed. The parser lexes a token again from its start on every send while it
+# is incomplete, so byte-by-byte sends across a long token (a number of 100,000 digits) cost its
+# length squared; this way a search costs at most about `_PIECE` times the longest token.
+_PIECE = 256
+
+
+def _refused_at(text: _Checked, start: int, step: int) -> int:
+    """Parse again from the start, at once up to `start`, then in `step`-byte sends: the
+    offset of the first send the parser refuses (of the refused byte when `step` is 1), or
+    the end of the text when it refuses none (the text ends too early)."""
     events = ijson.sendable_list()
     parser = _backend.basic_parse_coro(events, use_float=True)
     try:
-        while text.offset < chunk_start:
-            parser.send(text.read(min(CHUNK, chunk_start - text.offset)))
+        while text.offset < start:
+            parser.send(text.read(min(CHUNK, start - text.offset)))
             events.clear()
-        while byte := text.read(1):
-            parser.send(byte)
+        while True:
+            at = text.offset
+            if not (piece := text.read(step)):
+                return text.offset
+            parser.send(piece)
+            events.clear()
     except _ERRORS:
-        return text.offset - 1
-    return text.offset  # every byte was accepted: the text ends too early
+        return text.offset - 1 if step == 1 else at
 
 
 def precheck_json(open_stream: Callable[[], BinaryIO], limits: ReadLimits = DEFAULT_LIMITS) -> None:
@@ -312,9 +324,10 @@ def precheck_json(open_stream: Callable[[], BinaryIO], limits: ReadLimits = DEFA
         failure = _first_failure(_Checked(source), limits)
     if failure is None:
         return
-    chunk_start, reason = failure
-    with open_stream() as stream:
-        source = Source(stream, limits)
-        source.skip_bom()
-        at = _exact_offset(_Checked(source), chunk_start)
+    at, reason = failure
+    for step in (_PIECE, 1):  # the piece that fails, then the byte
+        with open_stream() as stream:
+            source = Source(stream, limits)
+            source.skip_bom()
+            at = _refused_at(_Checked(source), at, step)
     raise SourceUnreadable(f"invalid JSON at byte {at}: {reason}")

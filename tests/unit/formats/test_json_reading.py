@@ -99,3 +99,40 @@ def test_precheck_looks_through_gzip_when_input_is_compressed() -> None:
     check(gzip.compress(b'[{"a": 1}]'))
     with pytest.raises(SourceUnreadable, match="invalid JSON at byte 9"):
         check(gzip.compress(b'[{"a": 1}'))
+
+
+def test_precheck_finds_the_byte_after_a_long_number_with_a_bounded_number_of_sends(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An integer too large for the parser, 100,000 digits long: the parser lexes an incomplete
+    # token again on every send, so searching for the byte one send at a time cost 100,000
+    # sends of up to 100 KB each (minutes of CPU for a 100 KB file).
+    import bulkio.formats.json as json_format
+
+    sends: list[int] = []
+    real = json_format._backend
+
+    class Counted:
+        def __init__(self, parser) -> None:
+            self._parser = parser
+
+        def send(self, data: bytes) -> None:
+            sends.append(len(data))
+            self._parser.send(data)
+
+        def close(self) -> None:
+            self._parser.close()
+
+    class Backend:
+        def __getattr__(self, name: str):
+            return getattr(real, name)
+
+        def basic_parse_coro(self, *args, **kwargs):
+            return Counted(real.basic_parse_coro(*args, **kwargs))
+
+    monkeypatch.setattr(json_format, "_backend", Backend())
+    data = b'[{"email": "z@x.com", "role": "admin", "name": ' + b"9" * 100_000 + b"}]"
+    with pytest.raises(SourceUnreadable, match="invalid JSON at byte") as caught:
+        check(data)
+    assert len(sends) < 1_000  # at most a chunk in 256-byte pieces, then 256 single bytes
+    end = data.index(b"}]")
+    assert any(f"at byte {at}:" in str(caught.value) for at in (end - 1, end)), caught.value
