@@ -108,6 +108,10 @@ def test_row_errors_are_listed_inline_and_paged(client: TestClient, imported: Im
                         params={"offset": first["nextOffset"], "limit": 1}).json()
     assert first["total"] == 2 and len(first["errors"]) == 1
     assert second["errors"][0]["row"] == 3 and second["nextOffset"] is None
+    far = client.get(f"/v1/imports/{job['id']}/errors", params={"offset": 2**63 - 1})
+    assert far.status_code == 200 and far.json()["errors"] == []
+    beyond = client.get(f"/v1/imports/{job['id']}/errors", params={"offset": 2**63})
+    assert beyond.status_code in (400, 422), beyond.text
 
 
 def test_error_report_can_be_fixed_and_imported_again(client: TestClient, imported: Imported) -> None:

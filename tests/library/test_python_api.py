@@ -12,6 +12,7 @@ import bulkio
 from bulkio.config import Settings
 from bulkio.domain.errors import (
     IdempotencyKeyReused,
+    InvalidRequest,
     UnknownField,
     UnknownResource,
     UnsupportedFormat,
@@ -168,3 +169,14 @@ def test_an_export_job_and_a_url_import_are_created_once_per_idempotency_key(bio
     url = "http://127.0.0.1:9/users.csv"  # refused by the address check: no request leaves
     fetched = bio.import_url(url, "users", idempotency_key="u1")
     assert bio.import_url(url, "users", idempotency_key="u1").id == fetched.id
+
+
+def test_errors_past_the_last_one_are_an_empty_page_and_a_negative_offset_is_refused(
+        bio, tmp_path: Path) -> None:
+    source = tmp_path / "users.csv"
+    source.write_text("email,name,role\nnot-an-email,N,reader\n")
+    job = bio.wait(bio.import_file(source, resource="users").id, timeout=30)
+    assert [e.row for e in bio.errors(job.id)] == [1]
+    assert bio.errors(job.id, offset=10**30) == []
+    with pytest.raises(InvalidRequest):
+        bio.errors(job.id, offset=-1)

@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 from attrs import define
 
-from bulkio.domain.errors import NotFound, Unavailable
+from bulkio.domain.errors import InvalidRequest, NotFound, Unavailable
 from bulkio.domain.jobs import INLINE_ERRORS, Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
@@ -131,7 +131,15 @@ class JobService:
         return moved
 
     def errors(self, job_id: str, offset: int = 0, limit: int = 100) -> Sequence[RowError]:
-        self.get(job_id, read=JobRead.STATE)
+        """One page of the job's row errors in row order: `limit` (at least 1) after the first
+        `offset` (at least 0; `InvalidRequest` otherwise). An offset past the last error is an
+        empty page, however large (the database's integers end at 2**63 - 1)."""
+        if offset < 0 or limit < 1:
+            raise InvalidRequest(f"offset must be 0 or more and limit 1 or more, not {offset} "
+                                 f"and {limit}")
+        job = self.get(job_id, read=JobRead.STATE)
+        if offset >= job.error_count:
+            return []
         return self._jobs.errors(job_id, offset, limit)
 
     def error_report(self, job_id: str, fmt: Format, keep_formulas: bool = False) -> Iterator[bytes]:

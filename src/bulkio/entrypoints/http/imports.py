@@ -42,6 +42,7 @@ from bulkio.formats import detect_format, extension
 from bulkio.services.errors import MalformedBody
 
 FORM_OVERHEAD = 1024 * 1024  # boundaries, part headers and small fields around the file
+MAX_OFFSET = 2**63 - 1  # the largest integer PostgreSQL and SQLite keep
 Query = partial(QueryParameter, required=False)
 
 
@@ -132,7 +133,8 @@ class ImportController(Controller):
          operation_class=documented(), responses=problems(NotFound, InvalidRequest))
     def list_errors(
         self, job_id: JobId, jobs: Jobs,
-        offset: Annotated[int | None, Query(ge=0, description="Skip this many errors")] = None,
+        offset: Annotated[int | None, Query(ge=0, le=MAX_OFFSET,
+                                            description="Skip this many errors")] = None,
         limit: Annotated[int | None, Query(ge=1, le=1000, description="Page size")] = None,
     ) -> RowErrorPage:
         """Every row error of an import, in row order, a page at a time."""
