@@ -72,18 +72,24 @@ def _peek_columns(rows: Iterator[_FailedRow]) -> tuple[list[_FailedRow], list[st
 
 def encode_error_report(
     rows: Iterable[tuple[RowError, Mapping[str, Any] | None]], fmt: Format, columns: Sequence[str],
-    keep_formulas: bool = False,
+    keep_formulas: bool = False, same_keys: bool = False,
 ) -> Iterator[bytes]:
-    """Each failed row once: its original values under the file's own column names (`columns`
-    when none are known), then the `_error_*` columns. In CSV, text that a spreadsheet would run
-    as a formula (header names too) gets a leading `'` unless `keep_formulas`
-    (`formats.values.neutralized`); NDJSON and JSON keep every value exact."""
+    """Each failed row once: its original values under the file's own column names, then the
+    `_error_*` columns. In CSV the header is the first failed row's columns (`columns`, the
+    resource's fields, when no row kept its values); unless the rows all have `same_keys` (they
+    came from a CSV file), the fields of `columns` that row lacks follow, since rows of an NDJSON
+    or JSON file need not carry the same keys: a field one row lacks is an empty cell. In CSV, text that a
+    spreadsheet would run as a formula (header names too) gets a leading `'` unless
+    `keep_formulas` (`formats.values.neutralized`); NDJSON and JSON keep every value exact and
+    every row's own keys."""
     fmt = Format(fmt)
     if fmt is not Format.CSV:
         return _bytes(json_chunks((_object(row) for row in _merged(rows)), fmt))
     merged = _merged(rows)
     ahead, own = _peek_columns(merged)
-    kept = [c for c in (own or columns) if not str(c).startswith(ERROR_COLUMN_PREFIX)]
+    first = own or list(columns)
+    more = () if same_keys else (c for c in columns if c not in first)
+    kept = [c for c in (*first, *more) if not str(c).startswith(ERROR_COLUMN_PREFIX)]
     header = [*kept, *ERROR_COLUMNS]
 
     def lines() -> Iterator[list[Any]]:

@@ -147,7 +147,8 @@ class JobService:
         re-import; in CSV, formula-like text is neutralized unless `keep_formulas`."""
         job = self.get(job_id, JobKind.IMPORT, JobRead.STATE)
         columns = list(resource_named(job.resource).field_names)
-        return encode_error_report(self._jobs.error_rows(job_id), fmt, columns, keep_formulas)
+        return encode_error_report(self._jobs.error_rows(job_id), fmt, columns, keep_formulas,
+                                   same_keys=job.format == Format.CSV)
 
     def finished_export(self, job_id: str) -> Job:
         """The export job, if its file is ready (`NotFound` otherwise: not an export, not

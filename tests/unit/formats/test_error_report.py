@@ -76,3 +76,28 @@ def test_fixed_report_imports_cleanly_when_error_columns_are_left_in() -> None:
 def test_report_is_empty_when_there_are_no_errors() -> None:
     assert report(Format.JSON, []) == b"[]\n"
     assert report(Format.CSV, []) == b"email,name,role,_error_row,_error_field,_error_code,_error_message\r\n"
+
+
+def test_csv_report_of_rows_with_other_keys_has_a_column_for_every_field() -> None:
+    # NDJSON rows need not carry the same keys: a later row's `active` and `id` must not be
+    # lost because the first failed row had neither.
+    first = {"email": "r1@x.com", "name": "R1", "role": "nope"}
+    later = {"email": "r2@x.com", "name": "R2", "role": "nope", "active": False,
+             "id": "33333333-3333-4333-8333-333333333333"}
+    errors = [(RowError(1, "role", ErrorCode.INVALID_ENUM, "Invalid role", "nope", 1), first),
+              (RowError(2, "role", ErrorCode.INVALID_ENUM, "Invalid role", "nope", 2), later)]
+    rows = list(csv.DictReader(io.StringIO(
+        report(Format.CSV, errors, list(USERS.field_names)).decode())))
+    assert (rows[1]["active"], rows[1]["id"]) == ("false", later["id"])
+    assert (rows[0]["active"], rows[0]["id"]) == ("", "")
+    header = list(rows[0])
+    assert header[:3] == ["email", "name", "role"] and set(USERS.field_names) <= set(header)
+
+
+def test_csv_report_of_a_csv_file_keeps_its_own_columns_only() -> None:
+    # Every row of a CSV file has its header: a column the file did not have would be an empty
+    # cell on re-import, which clears `tags` or `published_at` where the file said nothing.
+    errors = [(RowError(2, "email", ErrorCode.INVALID_FORMAT, "Invalid", "x", 3), ROW_2)]
+    text = b"".join(encode_error_report(iter(errors), Format.CSV, list(USERS.field_names),
+                                        same_keys=True)).decode()
+    assert next(csv.reader(io.StringIO(text))) == [*COLUMNS, *ERROR_COLUMNS]

@@ -144,3 +144,19 @@ def test_a_dry_run_counts_what_the_import_would_when_a_stored_key_repeats_change
 def test_a_file_name_holding_nul_is_kept_with_a_replacement_character(world) -> None:
     job = world.submitter.import_upload("users", [b"email,name,role\n"], "users\x00.csv").job
     assert world.jobs.get(job.id).source_name == "users\ufffd.csv"
+
+
+def test_the_csv_report_of_an_ndjson_import_keeps_the_fields_of_every_failed_row(world) -> None:
+    import csv
+    import io
+
+    from bulkio.formats import Format
+
+    text = ('{"email":"r1@x.com","name":"R1","role":"nope"}\n'
+            '{"email":"r2@x.com","name":"R2","role":"nope","active":false,'
+            '"id":"33333333-3333-4333-8333-333333333333"}\n')
+    job = world.upload("users", text, "users.ndjson")
+    report = b"".join(world.service.error_report(job.id, Format.CSV)).decode()
+    rows = list(csv.DictReader(io.StringIO(report)))
+    assert [(r["email"], r["active"], r["id"]) for r in rows] == [
+        ("r1@x.com", "", ""), ("r2@x.com", "false", "33333333-3333-4333-8333-333333333333")]
