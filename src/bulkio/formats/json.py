@@ -3,12 +3,18 @@
 A syntax error makes the rest of an array unreadable, so `precheck_json` parses the whole input
 once (flat memory) before anything is written, and reports the byte where the parser notices
 the error (the end of the offending token).
+
+Numbers are read exactly (`use_float=False`): an integer as itself, whatever its size (up to
+Python's 4,300-digit conversion limit; a longer one makes the array unreadable), and a number
+with a fraction or an exponent as the text of its exact value (`1.10` stays `1.10`; `1e5` reads
+`1E+5`), since a number where text is expected is read as its text.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -43,7 +49,10 @@ _TOKEN_HEAD = re.compile(rb'[^ \t\r\n\[\]{},:"]*')
 @functools.lru_cache(maxsize=8)
 def _long_token(limit: int) -> re.Pattern[bytes]:
     return re.compile(rb'[^ \t\r\n\[\]{},:"]{%d}' % (limit + 1))
-_ERRORS = (ijson.JSONError, UnicodeDecodeError)
+# An integer past Python's 4,300-digit conversion limit: a ValueError, which the C backend's
+# callbacks raise as a SystemError around it.
+# A number whose exponent is past what `Decimal` holds: an ArithmeticError.
+_ERRORS = (ijson.JSONError, UnicodeDecodeError, ValueError, SystemError, ArithmeticError)
 _KINDS = {ord("{"): "an object", ord('"'): "a string", ord("t"): "a boolean", ord("f"): "a boolean",
           ord("n"): "null"}
 
@@ -181,6 +190,10 @@ def _reason(err: Exception) -> str:
     """The first line of a parser error (yajl adds a picture of the spot, sometimes as bytes)."""
     if isinstance(err, UnicodeDecodeError):
         return "text is not valid UTF-8"
+    if isinstance(err, ArithmeticError):
+        return "a number whose exponent is out of range"
+    if isinstance(err, ValueError | SystemError) and not isinstance(err, ijson.JSONError):
+        return "an integer longer than 4,300 digits"
     detail = err.args[0] if err.args else ""
     if isinstance(detail, bytes):
         detail = detail.decode("utf-8", errors="replace")
@@ -193,16 +206,27 @@ def _kind(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return "a number"
     return "a string" if isinstance(value, str) else "an array"
 
 
 def _text_of(value: Any) -> str:
     try:
-        return preview(orjson.dumps(value))
+        return preview(orjson.dumps(value, default=str))
     except orjson.JSONEncodeError:
         return preview(repr(value))
+
+
+def _numbers_as_text(value: dict[str, Any]) -> dict[str, Any]:
+    """`value` with each `Decimal` (a number with a fraction or an exponent), at the top or in a
+    list at the top, as the text of its exact value."""
+    for key, item in value.items():
+        if type(item) is Decimal:
+            value[key] = str(item)
+        elif type(item) is list and any(type(i) is Decimal for i in item):
+            value[key] = [str(i) if type(i) is Decimal else i for i in item]
+    return value
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -229,7 +253,7 @@ def _has_lone_surrogate(value: Any) -> bool:
 def _rows(text: _Checked, columns: list[str], limits: ReadLimits) -> Iterator[Row]:
     known: set[str] = set()
     number = 0
-    items = _backend.items(text, "item", use_float=True, buf_size=CHUNK)
+    items = _backend.items(text, "item", use_float=False, buf_size=CHUNK)
     try:
         for value in items:
             number += 1
@@ -242,6 +266,7 @@ def _rows(text: _Checked, columns: list[str], limits: ReadLimits) -> Iterator[Ro
             elif _CHECK_SURROGATES and _has_lone_surrogate(value):
                 yield MalformedRow(number, "element holds an invalid \\u escape (a lone surrogate)")
             else:
+                value = _numbers_as_text(value)
                 if not known.issuperset(value):
                     fresh = [key for key in value if key not in known]
                     columns.extend(fresh)
@@ -267,7 +292,7 @@ def _first_failure(text: _Checked, limits: ReadLimits) -> tuple[int, str] | None
     """Parse in chunks; on failure return where the failing chunk starts, and why. An element
     over the depth or values limit raises `SourceUnreadable` (it would be built whole)."""
     events = ijson.sendable_list()
-    parser = _backend.basic_parse_coro(events, use_float=True)
+    parser = _backend.basic_parse_coro(events, use_float=False)
     shape = EventShape(limits, level=1)
     start = 0
     try:
@@ -298,7 +323,7 @@ def _refused_at(text: _Checked, start: int, step: int) -> int:
     offset of the first send the parser refuses (of the refused byte when `step` is 1), or
     the end of the text when it refuses none (the text ends too early)."""
     events = ijson.sendable_list()
-    parser = _backend.basic_parse_coro(events, use_float=True)
+    parser = _backend.basic_parse_coro(events, use_float=False)
     try:
         while text.offset < start:
             parser.send(text.read(min(CHUNK, start - text.offset)))

@@ -3,11 +3,20 @@
 A line is read only up to `ReadLimits.max_record` bytes (a longer one is skipped in pieces). A
 long line that could hold more values than `max_values` is first checked on ijson's event stream,
 which builds no containers, so it is refused before orjson would build it.
+
+A number where text is expected is read as its text, so its text must survive parsing: orjson
+reads every number with a fraction or an exponent as a double (`1.10` becomes `1.1`, a 23-digit
+integer `1.2345678901234568e+22`) and refuses one beyond a double's range. A line holding such a
+number is parsed again by the standard library's `json`, which hands over each number's text:
+a number with a fraction or an exponent is kept as that text, an integer as itself (or as its
+text past Python's 4,300-digit conversion limit), NaN and Infinity refused as orjson does.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import ijson
 import orjson
@@ -61,6 +70,28 @@ def _unreadable(number: int, line: bytes, line_number: int, err: Exception) -> M
     return MalformedRow(number, f"line is not valid JSON: {err}", preview(line), line_number)
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _integer(text: str) -> int | str:
+    return int(text) if len(text) <= _INT_DIGITS else text
+
+
+_exact = json.JSONDecoder(parse_float=str, parse_int=_integer,
+                          parse_constant=_no_constants).decode
+_INT_DIGITS = 4300  # Python's default limit of an int's decimal digits
+
+
+def _with_numbers_as_written(line: bytes, value: dict[str, Any]) -> dict[str, Any]:
+    """`value` (orjson's reading of `line`), parsed again when a number in it lost its text
+    (a double, at the top or in a list at the top)."""
+    for item in value.values():
+        if type(item) is float or (type(item) is list and any(type(i) is float for i in item)):
+            return _exact(line.decode("utf-8"))
+    return value
+
+
 def _walk_when(limits: ReadLimits) -> Callable[[bytes], bool]:
     """Whether a line may break a limit, with the limits read once for the per-line loop:
     False when the line is too short to hold a value, an object or a nesting over a limit (a
@@ -99,11 +130,15 @@ def _rows(source: Source, columns: list[str]) -> Iterator[Row]:
         try:
             value = loads(line)
         except decode_error as err:
-            yield _unreadable(number, line, line_number, err)
-            continue
+            try:  # a number beyond a double's range, which the standard library reads
+                value = _exact(line.decode("utf-8"))
+            except (ValueError, RecursionError):
+                yield _unreadable(number, line, line_number, err)
+                continue
         if type(value) is not dict:
             yield MalformedRow(number, "line is not a JSON object", preview(line), line_number)
             continue
+        value = _with_numbers_as_written(line, value)
         if may_break(line) and (shape := shape_problem(value, limits)) is not None:
             yield MalformedRow(number, shape[0], preview(shape[1] or line), line_number)
             continue

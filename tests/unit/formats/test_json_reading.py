@@ -18,8 +18,22 @@ def check(data: bytes) -> None:
 
 def test_each_element_is_one_row_when_root_is_an_array_of_objects() -> None:
     rows = read(b'\xef\xbb\xbf [{"n": 1.5, "ok": true, "tags": ["a"]},\n {"n": 2, "x": null}]', Format.JSON)
-    assert rows == [SourceRow(1, {"n": 1.5, "ok": True, "tags": ["a"]}), SourceRow(2, {"n": 2, "x": None})]
-    assert isinstance(rows[0].values["n"], float)
+    # A number with a fraction is the text of its exact value (read as text where text is due).
+    assert rows == [SourceRow(1, {"n": "1.5", "ok": True, "tags": ["a"]}), SourceRow(2, {"n": 2, "x": None})]
+
+
+def test_numbers_are_read_exactly_and_past_64_bits() -> None:
+    rows = read(b'[{"a": 1.10, "b": 12345678901234567890123, "c": 1e5, "d": [2.50, "x"], '
+                b'"e": 9223372036854775808, "f": 0.1000000000000000055511151231257827}]',
+                Format.JSON)
+    assert rows[0].values == {"a": "1.10", "b": 12345678901234567890123, "c": "1E+5",
+                              "d": ["2.50", "x"], "e": 9223372036854775808,
+                              "f": "0.1000000000000000055511151231257827"}
+
+
+def test_an_integer_past_4300_digits_makes_the_array_unreadable_with_a_clear_reason() -> None:
+    with pytest.raises(SourceUnreadable, match="an integer longer than 4,300 digits"):
+        check(b'[{"a": ' + b"9" * 5000 + b"}]")
 
 
 def test_no_rows_are_read_when_array_is_empty() -> None:

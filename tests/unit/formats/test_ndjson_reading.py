@@ -44,9 +44,21 @@ def test_row_is_malformed_when_line_is_not_valid_utf8() -> None:
     assert rows[1] == SourceRow(2, {"a": "ok"}, 2)
 
 
-def test_row_is_malformed_when_line_holds_a_lone_surrogate_escape() -> None:
+def test_a_lone_surrogate_escape_is_read_as_written_for_the_row_to_be_refused() -> None:
+    # Valid JSON, but no text: validation refuses it as `invalid_character` (`storable`).
     rows = read(b'{"a": "\\ud800"}\n', Format.NDJSON)
-    assert isinstance(rows[0], MalformedRow)
+    assert rows == [SourceRow(1, {"a": "\ud800"}, 1)]
+
+
+def test_numbers_keep_the_text_they_were_written_with() -> None:
+    # orjson reads each of these as a double, or refuses it: a number where text is expected
+    # is read as its text, so the line is read again by the standard library.
+    line = (b'{"a": 1.10, "b": 12345678901234567890123, "c": 1e5, "d": 1e400, '
+            b'"e": 0.1000000000000000055511151231257827, "f": [2.50, "x"], "g": 7}\n')
+    assert read(line, Format.NDJSON)[0].values == {
+        "a": "1.10", "b": 12345678901234567890123, "c": "1e5", "d": "1e400",
+        "e": "0.1000000000000000055511151231257827", "f": ["2.50", "x"], "g": 7}
+    assert isinstance(read(b'{"a": NaN}\n', Format.NDJSON)[0], MalformedRow)
 
 
 def test_row_is_malformed_and_skipped_when_line_is_too_long() -> None:
