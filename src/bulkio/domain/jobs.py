@@ -295,15 +295,18 @@ class Job:
         self.result_key, self.expires_at = result_key, expires_at
         self._finish(now)
 
-    def fail(self, reason: str, now: datetime) -> None:
+    def fail(self, reason: str, now: datetime, resumable: bool = True) -> None:
         """End the job for good with `reason`; one that wrote rows says how many, and how to
-        go on from there."""
+        go on from there (`resumable`: a `resume` may get further; not when the fault is in the
+        file itself)."""
         self._move(JobStatus.FAILED, now)
         reason = showable(reason)  # it may quote the input
         done = self.checkpoint - (self.first_row or 1) + 1 if self.kind is JobKind.IMPORT else 0
-        if done > 0:  # a chunk counts the rows of its own range
+        if done > 0 and resumable:  # a chunk counts the rows of its own range
             reason = (f"{reason} ({done} rows were processed before it stopped; "
                       f"resume the job to continue after row {self.checkpoint})")
+        elif done > 0:
+            reason = f"{reason} ({done} rows before it were processed)"
         self.failure = reason
         self._finish(now)
 

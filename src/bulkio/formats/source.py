@@ -54,9 +54,13 @@ class _Gunzipped(io.RawIOBase):
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
-            size = self._file.readinto(buffer)
+            # One decompression step at a time (`read1`): a stream cut short gives every byte
+            # before the cut, and only the read after them fails.
+            data = self._file.read1(len(buffer))
         except (gzip.BadGzipFile, EOFError, zlib.error) as err:
             raise SourceUnreadable(f"the gzip data is corrupt or truncated: {err}") from err
+        size = len(data)
+        buffer[:size] = data
         self.count += size
         self._check()
         return size

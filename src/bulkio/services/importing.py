@@ -235,22 +235,31 @@ class ImportPipeline:
     def _checked(self, resource: Resource, reader: RowReader, checkpoint: int,
                  last_row: int | None, fast: FastValidator) -> Iterator[Batch]:
         """The rows after `checkpoint` (up to `last_row`, a chunk's end), validated, a batch at
-        a time (runs ahead, in a thread).
+        a time (runs ahead, in a thread). When the file cannot be read past some row, the rows
+        before it are the last batch, then `SourceUnreadable` is raised.
 
         Before the first batch, the columns read so far are checked (`wrong_shape`): a file in
         the wrong shape raises `SourceUnreadable` and nothing is written."""
         size, looked_at, judged = self._settings.batch_size, 0, False
         items: list[SourceRow | MalformedRow] = []
-        for item in reader:
-            if item.number <= checkpoint:
-                continue  # committed before a restart, or before a chunk's range
-            if last_row is not None and item.number > last_row:
-                break
-            items.append(item)
-            if len(items) >= size:
-                judged = judged or _check_shape(resource, reader, item.number)
+        try:
+            for item in reader:
+                if item.number <= checkpoint:
+                    continue  # committed before a restart, or before a chunk's range
+                if last_row is not None and item.number > last_row:
+                    break
+                items.append(item)
+                if len(items) >= size:
+                    judged = judged or _check_shape(resource, reader, item.number)
+                    yield _batch(resource, items, reader, looked_at, fast)
+                    looked_at, items = len(reader.columns), []
+        except SourceUnreadable:
+            # The rest of the file cannot be read (a gzip stream cut short, say): the rows read
+            # before the fault are still imported, then the job fails with the reason.
+            if items:
+                judged or _check_shape(resource, reader, items[-1].number)
                 yield _batch(resource, items, reader, looked_at, fast)
-                looked_at, items = len(reader.columns), []
+            raise
         if not judged:
             _check_shape(resource, reader, items[-1].number if items else 0)
         if items:

@@ -160,8 +160,8 @@ class JobRunner:
                     return
                 raise Unavailable(f"job {job.id}: the lease was lost; retrying") from None
             except (SourceUnreadable, InvalidRequest) as err:
-                why = str(err)
-                self._end(job, lambda j: j.fail(why, self._clock.now()))
+                why = str(err)  # the file itself: running it again gets no further
+                self._end(job, lambda j: j.fail(why, self._clock.now(), resumable=False))
                 return
             except Unavailable as err:
                 fresh, pause = self._wait_out(job, err, lease, pause)

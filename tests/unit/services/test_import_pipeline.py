@@ -160,3 +160,25 @@ def test_the_csv_report_of_an_ndjson_import_keeps_the_fields_of_every_failed_row
     rows = list(csv.DictReader(io.StringIO(report)))
     assert [(r["email"], r["active"], r["id"]) for r in rows] == [
         ("r1@x.com", "", ""), ("r2@x.com", "false", "33333333-3333-4333-8333-333333333333")]
+
+
+def test_a_file_cut_short_keeps_every_row_read_before_the_fault_and_says_resume_cannot_help(
+        world) -> None:
+    import gzip
+    import zlib
+
+    import attrs
+
+    lines = ["email,name,role"] + [f"user{n}@example.com,User {n},reader" for n in range(5000)]
+    whole = ("\n".join(lines) + "\n").encode()
+    data = gzip.compress(whole)[:-100]  # the end of the stream is missing
+    readable = zlib.decompressobj(31).decompress(data).count(b"\n") - 1  # rows before the cut
+    world.settings = attrs.evolve(world.settings, batch_size=1000)
+    job = world.submitter.import_upload("users", [data], "users.csv.gz").job
+    world.run_all()
+
+    failed = world.jobs.get(job.id)
+    assert failed.status is JobStatus.FAILED
+    assert readable % 1000 and failed.checkpoint == failed.counters.created == readable
+    assert "resume" not in failed.failure
+    assert failed.failure.endswith(f"({readable} rows before it were processed)")
