@@ -70,6 +70,7 @@ class Checked:
     record: Record | None
     errors: tuple[RowError, ...] = ()
     raw: Mapping[str, Any] | None = None
+    line: int | None = None  # where the row starts in the file (errors found later name it)
 
 
 def given_value(resource: Resource, raw: Mapping[str, Any] | None, field: str) -> Any:
@@ -121,5 +122,5 @@ def validate(resource: Resource, row: SourceRow) -> Checked:
                 field, code, message = broken
                 error(field, code, message, given.get(field))
     if errors:
-        return Checked(row.number, None, tuple(errors), row.values)
-    return Checked(row.number, record, (), row.values)
+        return Checked(row.number, None, tuple(errors), row.values, row.line)
+    return Checked(row.number, record, (), row.values, row.line)

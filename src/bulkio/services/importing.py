@@ -97,7 +97,7 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
     try:
         record = None if fast is None else fast(row.values)
         if record is not None:
-            return Checked(row.number, record, (), row.values)
+            return Checked(row.number, record, (), row.values, row.line)
         return validate(resource, row)
     except Exception as err:
         where = traceback.extract_tb(err.__traceback__)[-1]  # the place, not the message: it
@@ -105,7 +105,7 @@ def check_row(resource: Resource, row: SourceRow, fast: FastValidator | None = N
                   row.number, resource.name, type(err).__name__, where.filename, where.lineno)
         error = RowError(row.number, None, ErrorCode.INTERNAL_ERROR,
                          "This row could not be checked (an internal error, logged)", None, row.line)
-        return Checked(row.number, None, (error,), row.values)
+        return Checked(row.number, None, (error,), row.values, row.line)
 
 
 @frozen
@@ -303,6 +303,10 @@ class ImportPipeline:
         plan = plan_batch(resource, valid, by_key, by_id, job.id, self._ids.new_id)
         unwritten.add(number, plan.writes, by_key)
         errors.extend((e, raw_by_row.get(e.row)) for e in plan.errors)
+        if missing or plan.errors:  # found after validation: they name the row's line too
+            line_of = {c.number: c.line for c in batch.valid}
+            errors = [(attrs.evolve(e, line=line_of.get(e.row)) if e.line is None else e, raw)
+                      for e, raw in errors]
         errors.sort(key=lambda pair: pair[0].row)
         errors = [(e.brief(), raw) for e, raw in errors]  # jobs show a preview, reports the row
         outcome = BatchOutcome(

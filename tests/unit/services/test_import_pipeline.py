@@ -182,3 +182,18 @@ def test_a_file_cut_short_keeps_every_row_read_before_the_fault_and_says_resume_
     assert readable % 1000 and failed.checkpoint == failed.counters.created == readable
     assert "resume" not in failed.failure
     assert failed.failure.endswith(f"({readable} rows before it were processed)")
+
+
+def test_errors_found_after_validation_name_the_line_of_their_row(world) -> None:
+    # A reference to nothing and an id another key holds are found when the batch is planned,
+    # not when the row is validated: they still say where the row is in the file.
+    world.upload("users", "email,name,role,id\n"
+                          "a@x.com,A,reader,11111111-1111-4111-8111-111111111111\n")
+    job = world.upload("users", "email,name,role,id\n"
+                                "\n"
+                                "b@x.com,B,reader,11111111-1111-4111-8111-111111111111\n")
+    articles = world.upload("articles", "slug,title,body,author_id,status\n"
+                                        "a-post,T,one two three four five six seven eight nine "
+                                        "ten,22222222-2222-4222-8222-222222222222,draft\n")
+    assert [(e.row, e.code, e.line) for e in job.errors] == [(1, "unique_violation", 3)]
+    assert [(e.row, e.code, e.line) for e in articles.errors] == [(1, "reference_not_found", 2)]
