@@ -29,7 +29,8 @@ from bulkio.formats.source import CHUNK, Row, RowReader, Source, preview
 
 try:
     _backend: Any = ijson.get_backend("yajl2_c")
-    # yajl turns an escaped lone surrogate into "?"; the pure-Python backend keeps it as is.
+    # yajl would turn an escaped lone surrogate into "?": `_Checked` hands it NUL instead
+    # (`_lone_surrogates`); the pure-Python backend keeps a lone surrogate as it is.
     _CHECK_SURROGATES = False
 except ImportError:  # pragma: no cover - the C backend ships in ijson's wheels
     _backend = ijson.get_backend("python")
@@ -39,9 +40,15 @@ except ImportError:  # pragma: no cover - the C backend ships in ijson's wheels
 # escaped); yajl lets some through as whitespace, so they are refused here.
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# An escaped half of a surrogate pair, and the halves on their own (JSON's `\u` is lowercase).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_HIGH_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+_LOW_ESCAPE = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_NUL_ESCAPE = b"\\u0000"
 _ESCAPED_QUOTE = re.compile(rb'(\\+)"')
 _CUT_BYTES = CUT_MARK.encode("utf-8")
 ESCAPED_BYTES = 6
+_WHOLE_ESCAPES = 64  # reads larger than this never end inside an escape (not the byte search)
 _SEPARATORS = tuple(bytes([c]) for c in b' \t\r\n[]{},:"')
 _TOKEN_HEAD = re.compile(rb'[^ \t\r\n\[\]{},:"]*')
 
@@ -78,6 +85,7 @@ class _Checked:
         self._skipping = False  # inside a cut string: drop bytes until it closes
         self._run = 0  # bytes since the last quote that starts or ends a string
         self._backslashes = 0  # backslashes right before the next byte
+        self._tail = b""  # the last bytes read (an escape before the next read's first)
 
     def read(self, size: int = CHUNK) -> bytes:
         while True:  # a chunk wholly inside a cut string gives nothing: that is not the end
@@ -88,6 +96,11 @@ class _Checked:
 
     def _read(self, size: int) -> bytes:
         chunk = self._data.read(size)
+        if size > _WHOLE_ESCAPES and b"\\" in chunk[-5:]:
+            chunk += self._data.read(5)  # never end inside an escape: see `_lone_surrogates`
+        if b"\\u" in chunk:
+            chunk = self._lone_surrogates(chunk)
+        self._tail = chunk[-6:]
         if (bad := _CONTROL.search(chunk)) is not None:
             at = self.offset + bad.start()
             raise SourceUnreadable(f"invalid JSON at byte {at}: control character {chunk[bad.start()]:#04x}")
@@ -103,6 +116,30 @@ class _Checked:
         trailing = len(chunk) - len(chunk.rstrip(b"\\"))
         self._backslashes = self._backslashes + trailing if trailing == len(chunk) else trailing
         return out
+
+    def _lone_surrogates(self, chunk: bytes) -> bytes:
+        """`chunk` with each escaped lone half of a surrogate pair written `\\u0000` instead
+        (as long): yajl would turn it into `?` or call the text not UTF-8, while NUL reaches
+        validation, which refuses the row as `invalid_character`, as for an NDJSON file. A read
+        of more than `_WHOLE_ESCAPES` bytes never ends inside an escape (`_read`), and the bytes
+        around an escape at either end are taken from the read before or peeked at."""
+        found = [m.start() for m in _SURROGATE_ESCAPE.finditer(chunk)
+                 if not self._escaped(chunk, m.start())]
+        if not found:
+            return chunk
+        out = bytearray(chunk)
+        for at in found:
+            if _HIGH_ESCAPE.match(chunk, at):
+                after = chunk[at + 6:at + 12]
+                if len(after) < 6:
+                    after = (after + self._data.peek(6))[:6]
+                paired = _LOW_ESCAPE.fullmatch(after) is not None
+            else:
+                before = (self._tail + chunk[:at])[-6:]
+                paired = _HIGH_ESCAPE.fullmatch(before) is not None
+            if not paired:
+                out[at:at + 6] = _NUL_ESCAPE
+        return bytes(out)
 
     def _follow(self, chunk: bytes) -> None:
         """The string state after `chunk` when no string in it can reach the limit (C speed)."""

@@ -16,8 +16,9 @@ by rows of two chunks: the rows of one key are applied in file order by one chun
 taken by the earlier or later row depending on which chunk runs first. The pass checks it with
 a 64-bit hash of each key and id, tagged with its chunk (8 bytes a row, 16 MB for a million rows
 with ids), grouped by the hash's top byte; two keys that only share a hash keep the file whole,
-the safe side. A file the pass cannot read to its end is not split: the import reads it as one
-job, keeping every row before the fault, as it always does.
+the safe side. A file the pass cannot read to its end, or whose columns name no required field,
+is not split: the import reads it as one job, keeping every row before a fault, or fails it
+with the reason, as it always does.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
 from bulkio.services.settings import JobSettings
+from bulkio.services.wrong_shape import wrong_shape
 
 log = logging.getLogger("bulkio.chunks")
 
@@ -151,6 +153,9 @@ class ImportChunks:
                 rows = open_rows(stream, Format(job.format), self._settings.limits, job.delimiter)
                 ranges = chunk_ranges(resource, rows, lambda: rows.bytes_read, job.source_size,
                                       limit)
+                if ranges is not None and wrong_shape(resource, rows.columns, rows.delimiter,
+                                                      ranges[-1][1]) is not None:
+                    return None  # the import fails it whole, with the reason
         except Unavailable:
             raise
         except BulkioError as err:  # read as one job, which keeps every row before the fault

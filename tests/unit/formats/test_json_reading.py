@@ -150,3 +150,21 @@ def test_precheck_finds_the_byte_after_a_long_number_with_a_bounded_number_of_se
     assert len(sends) < 1_000  # at most a chunk in 256-byte pieces, then 256 single bytes
     end = data.index(b"}]")
     assert any(f"at byte {at}:" in str(caught.value) for at in (end - 1, end)), caught.value
+
+
+@pytest.mark.parametrize("pad", range(65_520, 65_545, 3))
+@pytest.mark.parametrize(("escapes", "value"), [
+    (b"\\ud83d\\ude00", "\U0001F600"),  # a pair: one character
+    (b"\\ud800z", "\x00z"),  # a lone high half
+    (b"z\\udc00", "z\x00"),  # a lone low half
+    (b"\\\\ud800", "\\ud800"),  # an escaped backslash, then text
+])
+def test_a_lone_surrogate_escape_reaches_validation_as_nul_wherever_it_falls(
+        pad: int, escapes: bytes, value: str) -> None:
+    # yajl turns an escaped lone half of a surrogate pair into "?" (or calls the text not
+    # UTF-8); as NUL, validation refuses the row as `invalid_character`. Near the reader's
+    # 64 KiB reads, the escape or its pair falls across two reads.
+    data = b'[{"pad": "' + b"x" * pad + b'", "name": "' + escapes + b'"}]'
+    check(data)
+    (row,) = read(data, Format.JSON)
+    assert row.values["name"] == value

@@ -223,3 +223,10 @@ def test_a_file_the_split_pass_cannot_read_to_its_end_is_imported_whole(world, o
     assert 0 < ended.checkpoint < ROWS  # the rows before the fault were kept
     assert outcome(split, ended) == outcome(plain, reference)
     assert ended.failure == reference.failure
+
+
+def test_a_file_in_the_wrong_shape_is_not_split_and_fails_whole(world) -> None:
+    text = "mail,full name\n" + "".join(f"u{n}@x.com,U {n}\n" for n in range(20_000))
+    job = split_world(world, chunk_bytes=100_000).upload("users", text)
+    assert job.chunks == 0 and job.status is JobStatus.FAILED
+    assert world.jobs.chunks_of(job.id) == []

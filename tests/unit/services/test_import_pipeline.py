@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bulkio.domain.jobs import JobStatus
 from bulkio.domain.rows import ErrorCode
 
@@ -197,3 +199,17 @@ def test_errors_found_after_validation_name_the_line_of_their_row(world) -> None
                                         "ten,22222222-2222-4222-8222-222222222222,draft\n")
     assert [(e.row, e.code, e.line) for e in job.errors] == [(1, "unique_violation", 3)]
     assert [(e.row, e.code, e.line) for e in articles.errors] == [(1, "reference_not_found", 2)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+def test_a_lone_surrogate_escape_is_its_row_s_invalid_character_in_json_and_ndjson(
+        world, fmt: str) -> None:
+    rows = ['{"email":"a@x.com","name":"A\\ud800","role":"reader"}',
+            '{"email":"b@x.com","name":"\\udc00","role":"reader"}',
+            '{"email":"c@x.com","name":"C \\ud83d\\ude00","role":"reader"}']
+    text = ("[" + ",".join(rows) + "]") if fmt == "json" else "\n".join(rows) + "\n"
+    job = world.upload("users", text, f"users.{fmt}")
+    assert job.status is JobStatus.COMPLETED, job.failure
+    assert [(e.row, e.field, e.code) for e in job.errors] == [
+        (1, "name", "invalid_character"), (2, "name", "invalid_character")]
+    assert job.counters.created == 1
