@@ -98,6 +98,10 @@ class JobWorker:
         self._beating.start()
         self._worker = dramatiq.Worker(broker, worker_threads=self._threads,
                                        worker_timeout=self._idle_poll_ms)
+        # One message per job thread, never more: Dramatiq fetches twice as many by default,
+        # and a busy worker would hold a job (a chunk of a split import) that an idle worker
+        # could run, for as long as its jobs take.
+        self._worker.queue_prefetch = self._threads
         self._worker.start()
         log.info("worker %s consuming queue %s with %d threads",
                  self._container.settings().jobs.worker_id, QUEUE, self._threads)
