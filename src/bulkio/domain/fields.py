@@ -87,10 +87,16 @@ class Pattern:
     max_length: int = 255
     lowercase: bool = False
 
-    def clean(self, raw: Any) -> str:
+    def canonical(self, raw: Any) -> str:
+        """The one spelling `raw` is compared and stored in (`FieldProblem` if it is no text),
+        not yet checked against the length and the pattern."""
         value = unicodedata.normalize("NFC", _text(raw, "a string")).strip()
         if self.lowercase:
             value = unicodedata.normalize("NFC", value.lower())
+        return value
+
+    def clean(self, raw: Any) -> str:
+        value = self.canonical(raw)
         if len(value) > self.max_length:
             raise FieldProblem(ErrorCode.TOO_LONG, f"Must be at most {self.max_length} characters")
         if not re.fullmatch(self.regex, value):
@@ -101,6 +107,14 @@ class Pattern:
 @frozen
 class Uuid:
     """A UUID, stored in its canonical lowercase hyphenated form."""
+
+    def canonical(self, raw: Any) -> str:
+        """The canonical form of `raw` (`FieldProblem` if it is no UUID); text already in that
+        form (36 characters, lowercase) is taken as it is, a cheap look at most ids."""
+        if (type(raw) is str and len(raw) == 36 and raw[8] == raw[13] == raw[18] == raw[23] == "-"
+                and raw == raw.lower()):
+            return raw
+        return self.clean(raw)
 
     def clean(self, raw: Any) -> str:
         try:

@@ -58,32 +58,47 @@ def chunk_ranges(resource: Resource, rows: Iterable[object], bytes_read: Callabl
     its `rows` (`bytes_read()` is the reader's position in the file): None when rows of two
     chunks hold one natural key or one id (see the module). Raises what the reader raises."""
     count = max(1, min(MAX_CHUNKS, math.ceil(size / chunk_bytes)))
-    clean_key = resource.field(resource.key).kind.clean
-    clean_id = Uuid().clean if resource.key != "id" and "id" in resource.field_names else None
+    key = resource.key
+    key_of = _canonical(resource.field(key).kind)
+    id_of = _canonical(Uuid()) if key != "id" and "id" in resource.field_names else None
     buckets = [array("Q") for _ in range(256)]
     starts: list[int] = []  # the first row of each chunk that has one
-    chunk, last = -1, 0
+    chunk, last, tag = -1, 0, -1
     for item in rows:
         last = item.number  # type: ignore[attr-defined]
         at = min(count - 1, bytes_read() * count // size)
         if at != chunk:
             chunk = at
             starts.append(last)
-        if isinstance(item, MalformedRow):
+            tag += 1
+        if type(item) is MalformedRow:
             continue  # a row error wherever it is read
         values = item.values  # type: ignore[attr-defined]
-        for clean, value, prefix in ((clean_key, values.get(resource.key), ""),
-                                     (clean_id, values.get("id"), _ID)):
-            if clean is None or value is None or value == "":
-                continue
-            try:
-                tagged = hash(prefix + clean(value)) & _HASH | len(starts) - 1
-            except FieldProblem:
-                continue  # a row error: it writes nothing
+        if (k := key_of(values.get(key))) is not None:
+            tagged = hash(k) & _HASH | tag
+            buckets[tagged >> 56].append(tagged)
+        if id_of is not None and (i := id_of(values.get("id"))) is not None:
+            tagged = hash(_ID + i) & _HASH | tag
             buckets[tagged >> 56].append(tagged)
     if len(starts) < 2 or _shared(buckets):
         return None
     return [(first, next_first - 1) for first, next_first in zip(starts, [*starts[1:], last + 1])]
+
+
+def _canonical(kind: object) -> Callable[[object], str | None]:
+    """The canonical spelling of a value of `kind` (`canonical`, else `clean`), or None for no
+    value or one that is not of the kind (a row error, which writes nothing)."""
+    spell = getattr(kind, "canonical", None) or kind.clean  # type: ignore[attr-defined]
+
+    def canonical(value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            return spell(value)
+        except FieldProblem:
+            return None
+
+    return canonical
 
 
 def _shared(buckets: Sequence[array]) -> bool:
