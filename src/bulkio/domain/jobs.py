@@ -187,8 +187,9 @@ class Job:
             raise InvalidTransition(f"job {self.id} is {self.status}, not running")
         self.chunks = chunks
         self.counters.total = total_rows
-        self.attempts -= 1
+        self.attempts = max(0, self.attempts - 1)
         self.locked_by = self.locked_at = None
+        self.waiting_for = self.waiting_since = None
         self.phase = Phase.WRITING
         self.heartbeat_at = self.updated_at = now
 
@@ -212,8 +213,9 @@ class Job:
         else failed with the first failed chunk's reason (`resume` runs the failed chunks
         again), with their counters summed and `first_errors` inline. False (nothing changed)
         while a chunk runs, or when this job is no longer running (cancelled)."""
-        if self.status is not JobStatus.PROCESSING or not all(c.is_terminal for c in chunks):
-            return False
+        if (self.status is not JobStatus.PROCESSING or self.locked_by is not None
+                or not all(c.is_terminal for c in chunks)):
+            return False  # ended, or a run of its own holds it (its chunks being resumed)
         self.count_chunks(chunks)
         self.errors = list(first_errors[:INLINE_ERRORS])
         failed = [c for c in chunks if c.status is not JobStatus.COMPLETED]
@@ -314,6 +316,14 @@ class Job:
         self._move(JobStatus.CANCELLED, now)
         self._finish(now)
 
+    def cancel_unless_ended(self, now: datetime) -> bool:
+        """Cancel the job unless it has ended (a move for `JobRepository.update`: False when
+        there was nothing to do)."""
+        if self.is_terminal:
+            return False
+        self.cancel(now)
+        return True
+
     def hand_back(self, now: datetime) -> None:
         """Back to pending from a run that stopped cleanly (the worker is stopping, its lease
         lapsed): the run's attempt is refunded, and the next one resumes from the checkpoint."""
@@ -367,10 +377,11 @@ class Job:
                 and c.processed > 0 and c.failed == c.processed)
 
     def is_stale(self, now: datetime, threshold: timedelta) -> bool:
-        """Running without a heartbeat for longer than `threshold` (a split job, run by its
-        chunks, never is)."""
+        """Running without a heartbeat for longer than `threshold` (a split job run by its
+        chunks never is; one that a run of its own holds, resuming its chunks, may be)."""
         beat = self.heartbeat_at or self.locked_at or self.updated_at
-        return self.status is JobStatus.PROCESSING and not self.chunks and now - beat > threshold
+        own_run = not self.chunks or self.locked_by is not None
+        return self.status is JobStatus.PROCESSING and own_run and now - beat > threshold
 
     def progress(self) -> float:
         """Percent done: by rows for exports and finished jobs, by bytes read while importing."""

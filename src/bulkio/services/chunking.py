@@ -27,9 +27,9 @@ import logging
 import math
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bulkio.domain.errors import BulkioError, Unavailable
+from bulkio.domain.errors import Busy, BulkioError, StaleJob, Unavailable
 from bulkio.domain.fields import FieldProblem, Uuid
 from bulkio.domain.jobs import INLINE_ERRORS, Job, JobKind, JobStatus
 from bulkio.domain.resources import Resource, resource_named
@@ -37,14 +37,17 @@ from bulkio.domain.rows import MalformedRow
 from bulkio.formats import Format, open_rows
 from bulkio.ports.clock import Clock, IdGenerator
 from bulkio.ports.jobs import JobRead, JobRepository
+from bulkio.ports.lock import Lease
 from bulkio.ports.queue import JobQueue
 from bulkio.ports.storage import FileStorage
+from bulkio.services.errors import JobInterrupted, LeaseLost
 from bulkio.services.settings import JobSettings
 from bulkio.services.wrong_shape import wrong_shape
 
 log = logging.getLogger("bulkio.chunks")
 
 MAX_CHUNKS = 4096  # the chunk tag's 12 bits
+BEAT_ROWS = 50_000  # rows of the split pass between two looks at the clock (`_Beat`)
 _TAG = MAX_CHUNKS - 1
 _HASH = (1 << 64) - 1 - _TAG  # a hash's top 52 bits, beside the tag
 _ID = "\x00id:"  # an id's hash apart from a key's (no stored text holds NUL)
@@ -53,10 +56,12 @@ Ranges = list[tuple[int, int]]  # (first row, last row), 1-based, inclusive
 
 
 def chunk_ranges(resource: Resource, rows: Iterable[object], bytes_read: Callable[[], int],
-                 size: int, chunk_bytes: int) -> Ranges | None:
+                 size: int, chunk_bytes: int,
+                 beat: Callable[[], None] = lambda: None) -> Ranges | None:
     """Where the chunks of about `chunk_bytes` of a `size`-byte file start, from one pass over
     its `rows` (`bytes_read()` is the reader's position in the file): None when rows of two
-    chunks hold one natural key or one id (see the module). Raises what the reader raises."""
+    chunks hold one natural key or one id (see the module). `beat` is called every `BEAT_ROWS`
+    rows. Raises what the reader raises."""
     count = max(1, min(MAX_CHUNKS, math.ceil(size / chunk_bytes)))
     key = resource.key
     key_of = _canonical(resource.field(key).kind)
@@ -66,6 +71,8 @@ def chunk_ranges(resource: Resource, rows: Iterable[object], bytes_read: Callabl
     chunk, last, tag = -1, 0, -1
     for item in rows:
         last = item.number  # type: ignore[attr-defined]
+        if not last % BEAT_ROWS:
+            beat()
         at = min(count - 1, bytes_read() * count // size)
         if at != chunk:
             chunk = at
@@ -121,7 +128,7 @@ class ImportChunks:
         self._jobs, self._queue, self._storage = jobs, queue, storage
         self._clock, self._ids, self._settings = clock, ids, settings
 
-    def hand_over(self, job: Job) -> bool:
+    def hand_over(self, job: Job, lease: Lease | None = None) -> bool:
         """Run the claimed import `job` (read whole, its file stored) as chunk jobs: split it
         when its file is larger than `chunk_bytes` and can be split, or queue again the
         failed chunks of a split job that was resumed. True when the chunks have it (the job
@@ -135,9 +142,11 @@ class ImportChunks:
                 or job.checkpoint or job.source is None or not job.source_size
                 or job.source_size <= limit):
             return False
-        ranges = self._ranges(job, limit)
+        beat = _Beat(self._jobs, self._clock, job, lease, self._settings.stale_after / 4)
+        ranges = self._ranges(job, limit, beat)
         if ranges is None:
             return False
+        job = beat.job  # as the last heartbeat saved it
         now = self._clock.now()
         chunks = [job.new_chunk(self._ids.new_id(), first, last, now) for first, last in ranges]
         job.await_chunks(len(chunks), ranges[-1][1], now)
@@ -149,30 +158,37 @@ class ImportChunks:
 
     def settle(self, job_id: str, now: datetime) -> Job | None:
         """End the split job `job_id` if all its chunks have ended (`Job.settle_chunks`); the
-        ended job, or None (a chunk still runs, or the job ended already). Any number of
+        ended job, or None (a chunk still runs, the job ended already, a run of its own holds
+        it, or its row is held or the database away: the sweep tries again). Any number of
         callers may try at once: one ends it."""
-        chunks = self._jobs.chunks_of(job_id)
-        if not chunks or not all(c.is_terminal for c in chunks):
+        try:
+            chunks = self._jobs.chunks_of(job_id)
+            if not chunks or not all(c.is_terminal for c in chunks):
+                return None
+            first_errors = list(self._jobs.errors(job_id, 0, INLINE_ERRORS))
+            ended = self._jobs.update(
+                job_id, lambda job: job.settle_chunks(chunks, first_errors, now), wait=False)
+        except (Busy, StaleJob, Unavailable) as err:  # held or away: the next sweep settles it
+            log.warning("job %s: its chunks have ended, but it could not be ended now (%s); "
+                        "the sweep ends it", job_id, type(err).__name__)
             return None
-        first_errors = list(self._jobs.errors(job_id, 0, INLINE_ERRORS))
-        ended = self._jobs.update(job_id, lambda job: job.settle_chunks(chunks, first_errors, now))
         if ended is not None:
             log.info("job %s: its %d chunks ended; it is %s", job_id, len(chunks), ended.status)
         return ended
 
-    def _ranges(self, job: Job, limit: int) -> Ranges | None:
+    def _ranges(self, job: Job, limit: int, beat: Callable[[], None]) -> Ranges | None:
         assert job.source is not None and job.source_size
         resource = resource_named(job.resource)
         try:
             with self._storage.open_reader(job.source) as stream:
                 rows = open_rows(stream, Format(job.format), self._settings.limits, job.delimiter)
                 ranges = chunk_ranges(resource, rows, lambda: rows.bytes_read, job.source_size,
-                                      limit)
+                                      limit, beat)
                 if ranges is not None and wrong_shape(resource, rows.columns, rows.delimiter,
                                                       ranges[-1][1]) is not None:
                     return None  # the import fails it whole, with the reason
-        except Unavailable:
-            raise
+        except (Unavailable, StaleJob, JobInterrupted):
+            raise  # the store is away, or the job was taken over or cancelled meanwhile
         except BulkioError as err:  # read as one job, which keeps every row before the fault
             log.info("job %s is not split: %s", job.id, err)
             return None
@@ -201,6 +217,28 @@ class ImportChunks:
             except Unavailable:
                 log.warning("chunk %s is pending but could not be queued; the sweep sends it",
                             chunk_id)
+
+
+class _Beat:
+    """Keeps a job alive through a long pass over its file: every `every` of wall time, a
+    heartbeat saved (fenced) and the lease renewed, as a batch commit would; `job` is the job
+    as last saved. `LeaseLost` or `StaleJob` (the job was taken over or cancelled) end the
+    pass."""
+
+    def __init__(self, jobs: JobRepository, clock: Clock, job: Job, lease: Lease | None,
+                 every: timedelta) -> None:
+        self._jobs, self._clock, self.job, self._lease = jobs, clock, job, lease
+        self._every, self._last = every, clock.now()
+
+    def __call__(self) -> None:
+        now = self._clock.now()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        self.job.heartbeat(now)
+        self._jobs.save(self.job, read=JobRead.STATE)
+        if self._lease is not None and not self._lease.renew():
+            raise LeaseLost(self.job.id)
 
 
 def _resumed(chunk: Job, now: datetime) -> bool:

@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 from attrs import define
 
-from bulkio.domain.errors import InvalidRequest, NotFound, Unavailable
+from bulkio.domain.errors import Busy, InvalidRequest, NotFound, StaleJob, Unavailable
 from bulkio.domain.jobs import INLINE_ERRORS, Job, JobKind, JobStatus
 from bulkio.domain.resources import resource_named
 from bulkio.domain.rows import RowError
@@ -82,18 +82,37 @@ class JobService:
             job.cancel(now)
 
         cancelled = self._move(job_id, kind, cancel)
-        if cancelled.chunks:
-            for chunk in self._jobs.chunks_of(cancelled.id):
-                if not chunk.is_terminal:
-                    self._jobs.update(chunk.id, self._cancel_running, read=JobRead.STATE)
-        self._ends(cancelled, self._clock.now())
+        try:
+            if cancelled.chunks:
+                self._cancel_chunks(cancelled)
+        finally:
+            self._ends(cancelled, self._clock.now())
         return cancelled
 
-    def _cancel_running(self, job: Job) -> bool:
-        if job.is_terminal:
-            return False
-        job.cancel(self._clock.now())
-        return True
+    def _cancel_chunks(self, job: Job) -> None:
+        """Cancel the cancelled split job's chunks, then count on it what they committed. A
+        chunk whose row a batch holds past the lock timeout is left: its next batch, or its
+        next claim, finds its split job ended and stops (`JobRunner`)."""
+        for chunk in self._jobs.chunks_of(job.id):
+            if not chunk.is_terminal:
+                try:
+                    self._jobs.update(chunk.id, lambda c: c.cancel_unless_ended(self._clock.now()),
+                                      read=JobRead.STATE)
+                except (Busy, StaleJob):
+                    continue
+        chunks = self._jobs.chunks_of(job.id)
+
+        def recount(stored: Job) -> bool:
+            stored.count_chunks(chunks)
+            return True
+
+        try:
+            recounted = self._jobs.update(job.id, recount)
+        except (Busy, StaleJob):
+            return  # the counts taken with the cancel stand
+        if recounted is not None:
+            job.counters, job.error_count = recounted.counters, recounted.error_count
+
 
     def resume(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Run a failed job again: an import continues after its last committed batch, an

@@ -81,6 +81,13 @@ class JobRunner:
             job = self._jobs.get(job_id, JobRead.STATE)
             if job.status is not JobStatus.PENDING:
                 return
+            if job.parent_id is not None and \
+                    self._jobs.get(job.parent_id, JobRead.STATE).is_terminal:
+                # A chunk its split job's cancel could not reach (or one resumed as it was
+                # cancelled): it ends here, unrun.
+                self._jobs.update(job_id, lambda c: c.cancel_unless_ended(self._clock.now()),
+                                  read=JobRead.STATE)
+                return
             with self._occupancy.enter(job_id, alone=job.suspect) as admitted:
                 if not admitted:
                     raise Busy(f"job {job_id} must run alone and this worker is busy; "
@@ -138,7 +145,7 @@ class JobRunner:
                         return
                 if job.kind is JobKind.IMPORT:
                     self._fetcher.ensure_local(job)
-                    if self._chunks.hand_over(job):
+                    if self._chunks.hand_over(job, lease):
                         return  # its chunk jobs import it; the last to end ends it
                     self._imports.run(job, lease, stopping)
                 else:

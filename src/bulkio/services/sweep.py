@@ -52,7 +52,8 @@ class Sweeper:
         now = self._clock.now()
         recovered = failed = requeued = skipped = 0
         for found in self._jobs.find(JobStatus.PROCESSING, limit=1000):
-            if found.chunks:  # ended with its last chunk, unless that chunk's process died first
+            if found.chunks and found.locked_by is None:
+                # Ended with its last chunk, unless that chunk's process died first.
                 self._ends.split_job_ends(found.id, now)
                 continue
             if not found.is_stale(now, self._settings.stale_after):

@@ -230,3 +230,74 @@ def test_a_file_in_the_wrong_shape_is_not_split_and_fails_whole(world) -> None:
     job = split_world(world, chunk_bytes=100_000).upload("users", text)
     assert job.chunks == 0 and job.status is JobStatus.FAILED
     assert world.jobs.chunks_of(job.id) == []
+
+
+def test_a_chunk_whose_split_job_has_ended_is_cancelled_instead_of_run(world) -> None:
+    split = split_world(world)
+    job, chunk_ids = start_split(split, users_csv())
+    # The split job is cancelled, but its cancel did not reach this chunk (its row was held).
+    split.jobs.update(job.id, lambda j: j.cancel_unless_ended(split.clock.now()))
+    split.runner.run(chunk_ids[0])
+    assert split.jobs.get(chunk_ids[0]).status is JobStatus.CANCELLED
+    assert list(split.records.stream(ExportQuery.build(USERS))) == []
+
+
+def test_a_running_chunk_stops_at_its_next_batch_once_its_split_job_has_ended(world) -> None:
+    from bulkio.adapters.memory_records import InMemoryBatchWriter
+
+    split = split_world(world)
+    job, chunk_ids = start_split(split, users_csv())
+    inner = InMemoryBatchWriter(split.records)
+
+    class CancelAfterFirst:
+        def write(self, chunk, batch):
+            outcome = inner.write(chunk, batch)
+            split.jobs.update(job.id, lambda j: j.cancel_unless_ended(split.clock.now()))
+            return outcome
+
+    split.batches = CancelAfterFirst()
+    split.runner.run(chunk_ids[0])
+    chunk = split.jobs.get(chunk_ids[0])
+    assert chunk.status is JobStatus.CANCELLED
+    assert chunk.counters.processed == 500  # one batch, then nothing more
+    assert len(list(split.records.stream(ExportQuery.build(USERS)))) < 500
+
+
+def test_a_split_job_held_by_a_run_of_its_own_is_not_ended_by_its_chunks(world) -> None:
+    split = split_world(world)
+    job, chunk_ids = start_split(split, users_csv())
+    for chunk_id in chunk_ids:
+        split.jobs.update(chunk_id, lambda c: c.cancel_unless_ended(split.clock.now()))
+    held = split.jobs.get(job.id)
+    chunks = split.jobs.chunks_of(job.id)
+    held.locked_by = "a worker resuming its chunks"
+    assert held.settle_chunks(chunks, [], split.clock.now()) is False
+    held.locked_by = None
+    assert held.settle_chunks(chunks, [], split.clock.now()) is True
+    assert held.status is JobStatus.FAILED
+
+
+def test_the_split_pass_beats_for_its_job_and_stops_when_the_lease_is_lost(world) -> None:
+    from datetime import timedelta
+
+    from bulkio.services.chunking import _Beat
+    from bulkio.services.errors import LeaseLost
+
+    job = world.submitter.import_upload("users", [b"email,name,role\n"], "u.csv").job
+    job = world.jobs.get(job.id)
+    renewals: list[bool] = []
+
+    class Lease:
+        def renew(self) -> bool:
+            renewals.append(True)
+            return len(renewals) < 2
+
+    beat = _Beat(world.jobs, world.clock, job, Lease(), timedelta(seconds=30))
+    beat()  # too soon: nothing
+    assert (renewals, world.jobs.get(job.id).version) == ([], job.version)
+    world.clock.advance(seconds=31)
+    beat()
+    assert renewals == [True] and world.jobs.get(job.id).heartbeat_at == world.clock.now()
+    world.clock.advance(seconds=31)
+    with pytest.raises(LeaseLost):
+        beat()
