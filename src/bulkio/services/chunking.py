@@ -46,9 +46,12 @@ from bulkio.services.wrong_shape import wrong_shape
 
 log = logging.getLogger("bulkio.chunks")
 
-MAX_CHUNKS = 4096  # the chunk tag's 12 bits
+# A chunk reads the rows before its range to reach it, so n chunks read the file about n / 2
+# times in all: a file is cut into at most this many (each of `chunk_bytes` or more).
+MAX_CHUNKS = 16
+_TAG_BITS = 12  # room for the chunk's number beside a hash (at most 4,096 chunks)
 BEAT_ROWS = 50_000  # rows of the split pass between two looks at the clock (`_Beat`)
-_TAG = MAX_CHUNKS - 1
+_TAG = (1 << _TAG_BITS) - 1
 _HASH = (1 << 64) - 1 - _TAG  # a hash's top 52 bits, beside the tag
 _ID = "\x00id:"  # an id's hash apart from a key's (no stored text holds NUL)
 
@@ -58,10 +61,10 @@ Ranges = list[tuple[int, int]]  # (first row, last row), 1-based, inclusive
 def chunk_ranges(resource: Resource, rows: Iterable[object], bytes_read: Callable[[], int],
                  size: int, chunk_bytes: int,
                  beat: Callable[[], None] = lambda: None) -> Ranges | None:
-    """Where the chunks of about `chunk_bytes` of a `size`-byte file start, from one pass over
-    its `rows` (`bytes_read()` is the reader's position in the file): None when rows of two
-    chunks hold one natural key or one id (see the module). `beat` is called every `BEAT_ROWS`
-    rows. Raises what the reader raises."""
+    """Where the chunks of about `chunk_bytes` (more when that would make over `MAX_CHUNKS`)
+    of a `size`-byte file start, from one pass over its `rows` (`bytes_read()` is the reader's
+    position in the file): None when rows of two chunks hold one natural key or one id (see
+    the module). `beat` is called every `BEAT_ROWS` rows. Raises what the reader raises."""
     count = max(1, min(MAX_CHUNKS, math.ceil(size / chunk_bytes)))
     key = resource.key
     key_of = _canonical(resource.field(key).kind)

@@ -301,3 +301,16 @@ def test_the_split_pass_beats_for_its_job_and_stops_when_the_lease_is_lost(world
     world.clock.advance(seconds=31)
     with pytest.raises(LeaseLost):
         beat()
+
+
+def test_a_file_is_cut_into_at_most_max_chunks_however_small_chunk_bytes_is(tmp_path) -> None:
+    from bulkio.services.chunking import MAX_CHUNKS
+
+    data = users_csv(rows=20_000).encode()  # about 1.6 MB: 1,600 chunks of 1,000 bytes
+    path = tmp_path / "users.csv"
+    path.write_bytes(data)
+    with path.open("rb") as stream:
+        rows = open_rows(stream, Format.CSV, DEFAULT_LIMITS)
+        ranges = chunk_ranges(USERS, rows, lambda: rows.bytes_read, len(data), 1_000)
+    assert ranges is not None and 2 <= len(ranges) <= MAX_CHUNKS
+    assert ranges[0][0] == 1 and ranges[-1][1] == 20_000
