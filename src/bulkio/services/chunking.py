@@ -149,7 +149,6 @@ class ImportChunks:
         ranges = self._ranges(job, limit, beat)
         if ranges is None:
             return False
-        job = beat.job  # as the last heartbeat saved it
         now = self._clock.now()
         chunks = [job.new_chunk(self._ids.new_id(), first, last, now) for first, last in ranges]
         job.await_chunks(len(chunks), ranges[-1][1], now)
@@ -175,9 +174,7 @@ class ImportChunks:
             log.warning("job %s: its chunks have ended, but it could not be ended now (%s); "
                         "the sweep ends it", job_id, type(err).__name__)
             return None
-        if ended is not None:
-            log.info("job %s: its %d chunks ended; it is %s", job_id, len(chunks), ended.status)
-        return ended
+        return ended  # its one end line is `JobEnds`'s
 
     def _ranges(self, job: Job, limit: int, beat: Callable[[], None]) -> Ranges | None:
         assert job.source is not None and job.source_size
@@ -244,6 +241,16 @@ class _Beat:
             raise LeaseLost(self.job.id)
 
 
+def cancelled_with_its_split_job(jobs: JobRepository, chunk: Job, now: datetime) -> bool:
+    """Whether `chunk`'s split job has ended; if so the chunk is cancelled too (unless it
+    ended) and must not run or write further. For a chunk the split job's cancel could not
+    reach (its batch held its row), or one resumed as it was cancelled."""
+    if not jobs.get(chunk.report_id, JobRead.STATE).is_terminal:
+        return False
+    jobs.update(chunk.id, lambda c: c.cancel_unless_ended(now), read=JobRead.STATE)
+    return True
+
+
 def _resumed(chunk: Job, now: datetime) -> bool:
     if chunk.status is not JobStatus.FAILED:
         return False
@@ -251,4 +258,4 @@ def _resumed(chunk: Job, now: datetime) -> bool:
     return True
 
 
-__all__ = ["ImportChunks", "chunk_ranges"]
+__all__ = ["ImportChunks", "cancelled_with_its_split_job", "chunk_ranges"]

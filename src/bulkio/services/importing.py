@@ -37,11 +37,12 @@ from bulkio.formats import Format, RowReader, open_rows, precheck
 from bulkio.formats.values import guarded_columns
 from bulkio.ports.batches import BatchWriter
 from bulkio.ports.clock import Clock, IdGenerator
-from bulkio.ports.jobs import JobRead, JobRepository
+from bulkio.ports.jobs import JobRepository
 from bulkio.ports.lock import Lease
 from bulkio.ports.records import RecordStore
 from bulkio.ports.storage import FileStorage
 from bulkio.ports.metrics import JobMetrics
+from bulkio.services.chunking import cancelled_with_its_split_job
 from bulkio.services.compiled_validation import FastValidator, compiled
 from bulkio.services.errors import LeaseLost, WorkerStopping
 from bulkio.services.observing import NO_METRICS
@@ -198,17 +199,9 @@ class ImportPipeline:
                     raise LeaseLost(job.id)
             if stopping():
                 raise WorkerStopping(job.id)
-            if job.parent_id is not None:
-                self._stop_if_split_job_ended(job)
-
-    def _stop_if_split_job_ended(self, chunk: Job) -> None:
-        """A chunk whose split job ended (cancelled while this chunk's batch held its row)
-        cancels itself and stops (`StaleJob`): it writes nothing more."""
-        if not self._jobs.get(chunk.report_id, JobRead.STATE).is_terminal:
-            return
-        self._jobs.update(chunk.id, lambda c: c.cancel_unless_ended(self._clock.now()),
-                          read=JobRead.STATE)
-        raise StaleJob(f"chunk {chunk.id}: its split job {chunk.report_id} has ended")
+            if job.parent_id is not None and \
+                    cancelled_with_its_split_job(self._jobs, job, self._clock.now()):
+                raise StaleJob(f"chunk {job.id}: its split job {job.report_id} has ended")
 
     def _write(self, job: Job, resource: Resource, planned: Planned, started: datetime,
                serial: threading.Event) -> BatchOutcome:

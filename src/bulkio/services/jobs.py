@@ -76,12 +76,7 @@ class JobService:
     def cancel(self, job_id: str, kind: JobKind | None = None) -> Job:
         """Cancel a pending or running job (`InvalidTransition` once it has ended); a split
         job's chunks are cancelled with it."""
-        def cancel(job: Job, now: datetime) -> None:
-            if job.chunks:  # what its chunks did before the cancel stays counted
-                job.count_chunks(self._jobs.chunks_of(job.id))
-            job.cancel(now)
-
-        cancelled = self._move(job_id, kind, cancel)
+        cancelled = self._move(job_id, kind, Job.cancel)
         try:
             if cancelled.chunks:
                 self._cancel_chunks(cancelled)
@@ -109,7 +104,7 @@ class JobService:
         try:
             recounted = self._jobs.update(job.id, recount)
         except (Busy, StaleJob):
-            return  # the counts taken with the cancel stand
+            return  # the split job shows what it showed; the error report has every row
         if recounted is not None:
             job.counters, job.error_count = recounted.counters, recounted.error_count
 

@@ -22,7 +22,7 @@ from bulkio.domain.jobs import Job, JobKind, JobStatus
 from bulkio.ports.clock import Clock
 from bulkio.ports.jobs import JobRead, JobRepository
 from bulkio.ports.lock import JobLock, Lease
-from bulkio.services.chunking import ImportChunks
+from bulkio.services.chunking import ImportChunks, cancelled_with_its_split_job
 from bulkio.services.exporting import ExportPipeline
 from bulkio.services.fetching import SourceFetcher
 from bulkio.services.errors import LeaseLost, WorkerStopping
@@ -82,12 +82,8 @@ class JobRunner:
             if job.status is not JobStatus.PENDING:
                 return
             if job.parent_id is not None and \
-                    self._jobs.get(job.parent_id, JobRead.STATE).is_terminal:
-                # A chunk its split job's cancel could not reach (or one resumed as it was
-                # cancelled): it ends here, unrun.
-                self._jobs.update(job_id, lambda c: c.cancel_unless_ended(self._clock.now()),
-                                  read=JobRead.STATE)
-                return
+                    cancelled_with_its_split_job(self._jobs, job, self._clock.now()):
+                return  # it ends here, unrun
             with self._occupancy.enter(job_id, alone=job.suspect) as admitted:
                 if not admitted:
                     raise Busy(f"job {job_id} must run alone and this worker is busy; "

@@ -33,6 +33,11 @@ def split_world(world, chunk_bytes: int = CHUNK_BYTES):
     return world
 
 
+def unsplit(world):
+    """The same batches, never split: the reference a split import must end as."""
+    return attrs.evolve(world, settings=attrs.evolve(world.settings, batch_size=500))
+
+
 def outcome(world, job: Job) -> tuple:
     c = job.counters
     errors = [(e.row, e.field, e.code) for e in world.service.errors(job.id, 0, 10_000)]
@@ -46,7 +51,7 @@ def test_a_large_import_is_split_into_chunk_jobs_and_ends_as_the_whole_file_woul
         world, other_world) -> None:
     text = users_csv()
     split = split_world(world).upload("users", text)
-    whole = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings, batch_size=500))
+    whole = unsplit(other_world)
     plain = whole.upload("users", text)
 
     assert split.chunks == 3 and plain.chunks == 0
@@ -81,8 +86,7 @@ def test_chunks_that_run_in_any_order_end_the_same(world, other_world) -> None:
     for chunk_id in reversed(chunk_ids):
         runner.run(chunk_id)
     reverse = split.jobs.get(job.id)
-    plain = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings,
-                                                           batch_size=500)).upload("users", text)
+    plain = unsplit(other_world).upload("users", text)
     assert outcome(split, reverse) == outcome(other_world, plain)
 
 
@@ -136,16 +140,14 @@ def test_a_failed_chunk_fails_the_split_job_and_resume_runs_it_again(world, othe
     split.service.resume(job.id)
     split.run_all()  # the split job again, then its failed chunk
     resumed = split.jobs.get(job.id)
-    plain = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings,
-                                                           batch_size=500)).upload("users", text)
+    plain = unsplit(other_world).upload("users", text)
     assert outcome(split, resumed) == outcome(other_world, plain)
 
 
 def test_a_dry_run_is_split_too_and_counts_as_the_import_would(world, other_world) -> None:
     text = users_csv()
     dry = split_world(world).upload("users", text, dry_run=True)
-    real = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings, batch_size=500)
-                        ).upload("users", text)
+    real = unsplit(other_world).upload("users", text)
     assert dry.chunks == 3
     assert outcome(world, dry)[1:4] == outcome(other_world, real)[1:4]
     assert list(world.records.stream(ExportQuery.build(USERS))) == []
@@ -163,8 +165,7 @@ def test_a_file_whose_chunks_share_a_key_or_an_id_is_imported_whole(world, other
             if repeat == "EMAIL" else first + lines[-1][lines[-1].index(","):]
     text = "".join(lines)
     job = split_world(world).upload("users", text)
-    plain = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings, batch_size=500)
-                         ).upload("users", text)
+    plain = unsplit(other_world).upload("users", text)
     assert job.chunks == 0 and world.jobs.chunks_of(job.id) == []
     assert outcome(world, job) == outcome(other_world, plain)
 
@@ -214,7 +215,7 @@ def test_a_file_the_split_pass_cannot_read_to_its_end_is_imported_whole(world, o
     split = split_world(world, chunk_bytes=len(data) // 3)
     job = split.submitter.import_upload("users", [data], "users.csv.gz").job
     split.run_all()
-    plain = attrs.evolve(other_world, settings=attrs.evolve(other_world.settings, batch_size=500))
+    plain = unsplit(other_world)
     whole = plain.submitter.import_upload("users", [data], "users.csv.gz").job
     plain.run_all()
 
